@@ -1,0 +1,552 @@
+//! Aggregation: deliveries → counts, rates, breakdowns, alerts and the
+//! per-address suppression decisions of DESIGN.md §1.
+
+use crate::correlate::{domain_of, Delivery, Sink};
+use crate::model::{Attempt, Class, Outcome, Reason, Scope};
+use crate::parse::timestamp::{format_day, format_rfc3339};
+use crate::report::{
+    Alert, DeferralRow, Deliveries, DomainRow, Excluded, HardBand, InputReport, Level, Period, Rates,
+    ReasonRow, Report, Suppression, Thresholds, SCHEMA,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// What the user chose about counting and alerting.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub include_local: bool,
+    pub include_notifications: bool,
+    /// Consecutive soft-bounced deliveries that suppress an address.
+    pub promote_after: u32,
+    pub warning: f64,
+    pub critical: f64,
+    /// Rows in the by-domain breakdown (0: all).
+    pub top: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            include_local: false,
+            include_notifications: false,
+            promote_after: 3,
+            warning: 0.02,
+            critical: 0.05,
+            top: 10,
+        }
+    }
+}
+
+/// Hard-rate bands (DESIGN.md §1): < 0.5% healthy, 0.5–2% caution,
+/// 2–5% throttling, > 5% emergency.
+const HARD_CAUTION: f64 = 0.005;
+const HARD_THROTTLING: f64 = 0.02;
+const HARD_EMERGENCY: f64 = 0.05;
+/// A soft-bounce rate above this asks the sender to check authentication and content.
+const SOFT_ALERT: f64 = 0.05;
+/// At most this many per-domain alerts of one kind, the largest first.
+const MAX_DOMAIN_ALERTS: usize = 5;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    delivered: u64,
+    hard: u64,
+    soft: u64,
+    block: u64,
+    pending: u64,
+}
+
+impl Tally {
+    fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Delivered => self.delivered += 1,
+            Outcome::Bounced(Class::Hard) => self.hard += 1,
+            Outcome::Bounced(Class::Soft) => self.soft += 1,
+            Outcome::Bounced(Class::Block) => self.block += 1,
+            Outcome::Pending => self.pending += 1,
+        }
+    }
+
+    fn finals(&self) -> u64 {
+        self.delivered + self.hard + self.soft + self.block
+    }
+
+    fn total(&self) -> u64 {
+        self.finals() + self.pending
+    }
+
+    fn bounced(&self) -> u64 {
+        self.hard + self.soft + self.block
+    }
+
+    fn row(&self, key: String) -> DomainRow {
+        DomainRow {
+            key,
+            total: self.total(),
+            delivered: self.delivered,
+            hard: self.hard,
+            soft: self.soft,
+            block: self.block,
+            pending: self.pending,
+            bounce_rate: ratio(self.bounced(), self.finals()),
+        }
+    }
+}
+
+/// A fraction rounded to 4 decimals (0 when the denominator is 0).
+pub fn ratio(n: u64, d: u64) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        (n as f64 / d as f64 * 10_000.0).round() / 10_000.0
+    }
+}
+
+/// What we know of a domain's blocks or rate limits: for the alert text.
+#[derive(Debug, Default)]
+struct Trouble {
+    count: u64,
+    /// The first diagnostic seen, and its status code.
+    sample: Option<(Box<str>, Option<Box<str>>)>,
+}
+
+impl Trouble {
+    fn add(&mut self, diagnostic: &str, status: Option<&str>) {
+        self.count += 1;
+        if self.sample.is_none() && !diagnostic.is_empty() {
+            self.sample = Some((diagnostic.into(), status.map(Into::into)));
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct AddressState {
+    soft_streak: u32,
+    suppressed: bool,
+}
+
+/// Receives deliveries and deferrals; [`Aggregator::finish`] makes the report.
+#[derive(Debug)]
+pub struct Aggregator {
+    settings: Settings,
+    all: Tally,
+    deferred_then_delivered: u64,
+    deferral_attempts: u64,
+    with_deferral: u64,
+    excluded: Excluded,
+    by_domain: HashMap<Box<str>, Tally>,
+    by_reason: HashMap<(Reason, Class), u64>,
+    by_day: BTreeMap<i64, Tally>,
+    deferral_reasons: HashMap<Reason, u64>,
+    blocks: HashMap<Box<str>, Trouble>,
+    rate_limits: HashMap<Box<str>, Trouble>,
+    /// Only addresses with a soft streak or a suppression: delivered
+    /// addresses cost nothing.
+    addresses: HashMap<Box<str>, AddressState>,
+    suppressed: u64,
+    violations: u64,
+}
+
+impl Aggregator {
+    pub fn new(settings: Settings) -> Aggregator {
+        Aggregator {
+            settings,
+            all: Tally::default(),
+            deferred_then_delivered: 0,
+            deferral_attempts: 0,
+            with_deferral: 0,
+            excluded: Excluded::default(),
+            by_domain: HashMap::new(),
+            by_reason: HashMap::new(),
+            by_day: BTreeMap::new(),
+            deferral_reasons: HashMap::new(),
+            blocks: HashMap::new(),
+            rate_limits: HashMap::new(),
+            addresses: HashMap::new(),
+            suppressed: 0,
+            violations: 0,
+        }
+    }
+
+    /// Whether a delivery counts in the rates, or only on an `excluded` line.
+    fn in_scope(&self, scope: Scope, notification: bool) -> bool {
+        (scope == Scope::Outbound || self.settings.include_local)
+            && (!notification || self.settings.include_notifications)
+    }
+
+    fn suppression(&mut self, d: &Delivery) {
+        let promote_after = self.settings.promote_after.max(1);
+        let state = self.addresses.get(&d.rcpt).copied();
+        if state.is_some_and(|s| s.suppressed) {
+            if d.outcome != Outcome::Pending {
+                self.violations += 1;
+            }
+            return;
+        }
+        let mut s = state.unwrap_or_default();
+        match d.outcome {
+            Outcome::Delivered => s.soft_streak = 0,
+            Outcome::Bounced(Class::Hard) => s.suppressed = true,
+            Outcome::Bounced(Class::Soft) => {
+                s.soft_streak += 1;
+                s.suppressed = s.soft_streak >= promote_after;
+            }
+            Outcome::Bounced(Class::Block) | Outcome::Pending => {}
+        }
+        if s.suppressed {
+            self.suppressed += 1;
+        }
+        if s.suppressed || s.soft_streak > 0 {
+            self.addresses.insert(d.rcpt.clone(), s);
+        } else if state.is_some() {
+            self.addresses.remove(&d.rcpt);
+        }
+    }
+
+    /// Builds the report. `inputs` and the period come from the reader.
+    pub fn finish(self, inputs: Vec<InputReport>, first: Option<i64>, last: Option<i64>) -> Report {
+        let s = &self.settings;
+        let finals = self.all.finals();
+        let rates = Rates {
+            bounce: ratio(self.all.bounced(), finals),
+            hard: ratio(self.all.hard, finals),
+            soft: ratio(self.all.soft, finals),
+            block: ratio(self.all.block, finals),
+            deferral: ratio(self.with_deferral, self.all.total()),
+        };
+        let status = if finals == 0 || rates.bounce < s.warning {
+            Level::Healthy
+        } else if rates.bounce <= s.critical {
+            Level::Warning
+        } else {
+            Level::Critical
+        };
+        let hard_status = if rates.hard < HARD_CAUTION {
+            HardBand::Healthy
+        } else if rates.hard < HARD_THROTTLING {
+            HardBand::Caution
+        } else if rates.hard <= HARD_EMERGENCY {
+            HardBand::Throttling
+        } else {
+            HardBand::Emergency
+        };
+        let alerts = self.alerts(&rates, status, hard_status);
+
+        let mut by_domain: Vec<DomainRow> =
+            self.by_domain.iter().map(|(k, t)| t.row(k.to_string())).collect();
+        by_domain.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.key.cmp(&b.key)));
+        if s.top > 0 {
+            by_domain.truncate(s.top);
+        }
+        let mut by_reason: Vec<ReasonRow> = self
+            .by_reason
+            .iter()
+            .map(|(&(reason, class), &count)| ReasonRow {
+                key: reason.as_str().into(),
+                class: class.as_str().into(),
+                count,
+            })
+            .collect();
+        by_reason.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| (&a.key, &a.class).cmp(&(&b.key, &b.class)))
+        });
+        let mut deferrals: Vec<DeferralRow> = self
+            .deferral_reasons
+            .iter()
+            .map(|(r, &count)| DeferralRow {
+                key: r.as_str().into(),
+                count,
+            })
+            .collect();
+        deferrals.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        let at_risk = self
+            .addresses
+            .values()
+            .filter(|a| !a.suppressed && a.soft_streak > 0)
+            .count() as u64;
+
+        Report {
+            schema: SCHEMA,
+            inputs,
+            period: Period {
+                first: first.map(format_rfc3339),
+                last: last.map(format_rfc3339),
+            },
+            deliveries: Deliveries {
+                total: self.all.total(),
+                delivered: self.all.delivered,
+                hard: self.all.hard,
+                soft: self.all.soft,
+                block: self.all.block,
+                pending: self.all.pending,
+                deferred_then_delivered: self.deferred_then_delivered,
+                deferral_attempts: self.deferral_attempts,
+            },
+            excluded: self.excluded,
+            rates,
+            status,
+            thresholds: Thresholds {
+                warning: s.warning,
+                critical: s.critical,
+            },
+            by_domain,
+            by_reason,
+            suppression: Suppression {
+                total: self.suppressed,
+                new: self.suppressed,
+                at_risk,
+                violations: self.violations,
+            },
+            alerts,
+            hard_status,
+            by_day: self
+                .by_day
+                .iter()
+                .map(|(&day, t)| t.row(format_day(day * 86_400)))
+                .collect(),
+            deferrals,
+        }
+    }
+
+    fn alerts(&self, rates: &Rates, status: Level, hard: HardBand) -> Vec<Alert> {
+        let s = &self.settings;
+        let pct = |f: f64| format!("{:.2}%", f * 100.0);
+        let mut alerts = Vec::new();
+        let mut push = |level, code: &str, message: String| {
+            alerts.push(Alert {
+                level,
+                code: code.into(),
+                message,
+                domain: None,
+                count: None,
+                diagnostic: None,
+            })
+        };
+        if self.all.finals() == 0 {
+            push(
+                Level::Info,
+                "no-deliveries",
+                "no outbound delivery with an outcome was found".into(),
+            );
+        }
+        match status {
+            Level::Critical => push(
+                Level::Critical,
+                "bounce-rate",
+                format!(
+                    "bounce rate {} is above the {} critical threshold: mailbox providers block senders at this level",
+                    pct(rates.bounce),
+                    pct(s.critical)
+                ),
+            ),
+            Level::Warning => push(
+                Level::Warning,
+                "bounce-rate",
+                format!(
+                    "bounce rate {} is above the {} warning threshold: providers start throttling",
+                    pct(rates.bounce),
+                    pct(s.warning)
+                ),
+            ),
+            _ => {}
+        }
+        let hard_message = |band: &str| {
+            format!(
+                "hard-bounce rate {} is in the {band} band: clean the list before the next send",
+                pct(rates.hard)
+            )
+        };
+        match hard {
+            HardBand::Emergency => push(Level::Critical, "hard-rate", hard_message("emergency (> 5%)")),
+            HardBand::Throttling => push(Level::Warning, "hard-rate", hard_message("throttling (2–5%)")),
+            HardBand::Caution => push(Level::Info, "hard-rate", hard_message("caution (0.5–2%)")),
+            HardBand::Healthy => {}
+        }
+        if rates.soft > SOFT_ALERT {
+            push(
+                Level::Warning,
+                "soft-rate",
+                format!(
+                    "soft-bounce rate {} is above {}: check SPF/DKIM/DMARC and content",
+                    pct(rates.soft),
+                    pct(SOFT_ALERT)
+                ),
+            );
+        }
+        for (domain, trouble) in top_troubles(&self.blocks) {
+            let finals = self.by_domain.get(domain).map_or(0, Tally::finals);
+            let level = if ratio(trouble.count, finals) > s.critical {
+                Level::Critical
+            } else {
+                Level::Warning
+            };
+            alerts.push(trouble_alert(
+                level,
+                "sender-block",
+                domain,
+                trouble,
+                "is blocking",
+                "blocked",
+            ));
+        }
+        for (domain, trouble) in top_troubles(&self.rate_limits) {
+            alerts.push(trouble_alert(
+                Level::Info,
+                "rate-limited",
+                domain,
+                trouble,
+                "is rate-limiting",
+                "deferred",
+            ));
+        }
+        alerts
+    }
+}
+
+fn top_troubles(map: &HashMap<Box<str>, Trouble>) -> Vec<(&str, &Trouble)> {
+    let mut list: Vec<(&str, &Trouble)> = map.iter().map(|(k, v)| (&**k, v)).collect();
+    list.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
+    list.truncate(MAX_DOMAIN_ALERTS);
+    list
+}
+
+/// "outlook.com is blocking 203.0.113.25 (S3150): 12 deliveries blocked".
+fn trouble_alert(level: Level, code: &str, domain: &str, t: &Trouble, verb: &str, noun: &str) -> Alert {
+    let (diagnostic, status) = match &t.sample {
+        Some((d, s)) => (Some(d.to_string()), s.as_deref()),
+        None => (None, None),
+    };
+    let reply = diagnostic
+        .as_deref()
+        .map(|d| crate::parse::postfix::remote_reply(d.as_bytes()))
+        .unwrap_or(b"");
+    let whom = our_address_in(reply).unwrap_or_else(|| "us".into());
+    let label = provider_code_in(reply).or_else(|| status.map(String::from));
+    let label = label.map(|l| format!(" ({l})")).unwrap_or_default();
+    let plural = if t.count == 1 { "delivery" } else { "deliveries" };
+    Alert {
+        level,
+        code: code.into(),
+        message: format!("{domain} {verb} {whom}{label}: {} {plural} {noun}", t.count),
+        domain: Some(domain.into()),
+        count: Some(t.count),
+        diagnostic,
+    }
+}
+
+/// The first IPv4 address in the remote server's reply: when a provider names
+/// an address in a refusal, it is ours.
+fn our_address_in(reply: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(reply);
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .find(|tok| {
+            let parts: Vec<&str> = tok.split('.').collect();
+            parts.len() == 4
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+        })
+        .map(String::from)
+}
+
+/// A provider's own code in the reply, such as `S3150` or `TSS04`, else the
+/// enhanced status code (`4.7.28`).
+fn provider_code_in(reply: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(reply);
+    let token = |t: &str| {
+        let letters = t.chars().take_while(|c| c.is_ascii_uppercase()).count();
+        let digits = t.len() - letters;
+        (1..=4).contains(&letters) && digits >= 2 && t[letters..].chars().all(|c| c.is_ascii_digit())
+    };
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|t| token(t))
+        .map(String::from)
+        .or_else(|| crate::classify::codes::find_status(reply).map(|s| s.to_string()))
+}
+
+impl Sink for Aggregator {
+    fn delivery(&mut self, d: Delivery) {
+        if !self.in_scope(d.scope, d.notification) {
+            if d.notification && !self.settings.include_notifications {
+                self.excluded.notifications += 1;
+            } else {
+                self.excluded.local += 1;
+            }
+            return;
+        }
+        self.all.add(d.outcome);
+        if d.deferrals > 0 {
+            self.with_deferral += 1;
+            if d.outcome == Outcome::Delivered {
+                self.deferred_then_delivered += 1;
+            }
+        }
+        let domain = d.domain();
+        match self.by_domain.get_mut(domain) {
+            Some(t) => t.add(d.outcome),
+            None => {
+                let mut t = Tally::default();
+                t.add(d.outcome);
+                self.by_domain.insert(domain.into(), t);
+            }
+        }
+        self.by_day
+            .entry(d.ts.div_euclid(86_400))
+            .or_default()
+            .add(d.outcome);
+        if let Outcome::Bounced(class) = d.outcome {
+            let reason = d.reason.unwrap_or(Reason::Undefined);
+            *self.by_reason.entry((reason, class)).or_default() += 1;
+            if class == Class::Block {
+                self.blocks
+                    .entry(domain.into())
+                    .or_default()
+                    .add(&d.diagnostic, d.status_code.as_deref());
+            }
+        }
+        self.suppression(&d);
+    }
+
+    fn deferral(&mut self, attempt: &Attempt, _ts: i64, notification: bool) {
+        if !self.in_scope(attempt.scope, notification) {
+            return;
+        }
+        self.deferral_attempts += 1;
+        let reason = attempt.verdict.as_ref().map_or(Reason::Undefined, |v| v.reason);
+        *self.deferral_reasons.entry(reason).or_default() += 1;
+        if matches!(reason, Reason::Speeding | Reason::TooManyConn) {
+            self.rate_limits
+                .entry(domain_of(&attempt.rcpt).into())
+                .or_default()
+                .add(&attempt.diagnostic, attempt.status_code.as_deref());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_our_address_and_provider_codes() {
+        let reply = b"550 5.7.1 Unfortunately, messages from [203.0.113.25] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).";
+        assert_eq!(our_address_in(reply).as_deref(), Some("203.0.113.25"));
+        assert_eq!(provider_code_in(reply).as_deref(), Some("S3150"));
+        assert_eq!(
+            provider_code_in(b"421 4.7.0 [TSS04] Messages").as_deref(),
+            Some("TSS04")
+        );
+        assert_eq!(
+            provider_code_in(b"421-4.7.28 our system").as_deref(),
+            Some("4.7.28")
+        );
+        assert_eq!(our_address_in(b"no address 1.2.3"), None);
+    }
+
+    #[test]
+    fn ratio_rounds_to_four_decimals() {
+        assert_eq!(ratio(1, 3), 0.3333);
+        assert_eq!(ratio(5, 0), 0.0);
+    }
+}

@@ -1,0 +1,203 @@
+//! The command line: clap derive structs, one per subcommand. Field doc
+//! comments are the help text; clap types stay here and in `commands/`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  bouncectl analyze /var/log/mail.log*             report on a rotated set (.gz and .zst too)
+  bouncectl analyze --format json mail.log         the report as JSON (schema bouncectl.report/v1)
+  zcat mail.log.*.gz | bouncectl analyze -         read standard input
+  bouncectl analyze --fail-on critical mail.log    exit 3 when the bounce rate is critical
+  bouncectl classify '550 5.1.1 user unknown'      why a reply counts as hard, soft or block
+
+Exit codes: 0 ok · 1 runtime error · 2 usage error · 3 --fail-on threshold reached";
+
+/// Bounce log analyzer for Postfix logs: bounce rates against the 2% / 5%
+/// thresholds, hard / soft / sender-side block classification, and the
+/// addresses that must never be mailed again.
+#[derive(Debug, Parser)]
+#[command(name = "bouncectl", version, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Parser threads [default: the number of CPUs]
+    #[arg(long, global = true, value_name = "N", env = "BOUNCECTL_THREADS")]
+    pub threads: Option<usize>,
+
+    /// Print no progress bar and no warnings on stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Pin the current time (RFC 3339 or Unix seconds), for reproducible runs
+    #[arg(long, global = true, hide = true, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read mail logs and print the bounce-rate report
+    #[command(after_help = EXAMPLES)]
+    Analyze(AnalyzeArgs),
+    /// Classify bounce replies: class (hard / soft / block), reason, and the rule that decided
+    #[command(after_help = "\
+Examples:
+  bouncectl classify '550-5.1.1 The email account that you tried to reach does not exist'
+  bouncectl classify --format json < replies.txt    one JSON object per input line")]
+    Classify(ClassifyArgs),
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Text tables for a terminal
+    Table,
+    /// The bouncectl.report/v1 JSON document
+    Json,
+}
+
+/// Levels that `--fail-on` can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 3 when the bounce rate reaches the warning band (or worse)
+    Warning,
+    /// Exit 3 only in the critical band
+    Critical,
+}
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// Recognise the format from the first lines
+    Auto,
+    /// Postfix syslog lines
+    Postfix,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Log files to read (plain, .gz or .zst; - for standard input). Several
+    /// files are read oldest first, so a rotated set correlates across files.
+    /// Without a file, standard input is read when it is not a terminal.
+    #[arg(value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+
+    /// Write the report to FILE (atomically) instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Rows in the by-domain breakdown (0: all)
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// Count local deliveries (mailboxes, pipes, content-filter hops) in the rates
+    #[arg(long)]
+    pub include_local: bool,
+
+    /// Count our own bounce notifications (null sender) in the rates
+    #[arg(long)]
+    pub include_notifications: bool,
+
+    /// Exit with code 3 when the bounce rate reaches this band
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+
+    /// Bounce rate where the warning band starts (2% or 0.02)
+    #[arg(long, value_name = "RATE", default_value = "2%", value_parser = parse_rate)]
+    pub warn: f64,
+
+    /// Bounce rate above which the band is critical (5% or 0.05)
+    #[arg(long, value_name = "RATE", default_value = "5%", value_parser = parse_rate)]
+    pub crit: f64,
+
+    /// Consecutive soft-bounced deliveries that suppress an address
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub promote_after: u32,
+
+    /// Year of syslog dates that carry none [default: from each file's
+    /// modification time, with the December → January rollover]
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i64).range(1970..=9999))]
+    pub year: Option<i64>,
+
+    /// Stop with an error at the first line in no known form, instead of
+    /// skipping and counting it
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Classification rules (TOML) that take precedence over the built-in ones
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+
+    /// Input format
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
+    pub input_format: InputFormat,
+
+    /// Keep no state between runs (a pure one-shot report; currently the only mode)
+    #[arg(long)]
+    pub no_state: bool,
+}
+
+/// Output formats of `classify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClassifyFormat {
+    /// Aligned columns for a person
+    Table,
+    /// JSON Lines: one object per input
+    Json,
+    /// Tab-separated: input, class, reason, code, status, rule
+    Tsv,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Texts to classify; without any, each line of standard input is one text
+    #[arg(value_name = "TEXT")]
+    pub texts: Vec<String>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ClassifyFormat::Table)]
+    pub format: ClassifyFormat,
+
+    /// Classification rules (TOML) that take precedence over the built-in ones
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+}
+
+/// `2%`, `2.5%` or `0.02` → 0.02.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let value = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .map_err(|_| format!("`{s}` is not a rate; write it as 2% or 0.02"))?;
+    if !(0.0..=1.0).contains(&value) || value.is_nan() {
+        return Err(format!("`{s}` is outside 0%..100%"));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("2%"), Ok(0.02));
+        assert_eq!(parse_rate("0.05"), Ok(0.05));
+        assert!(parse_rate("150%").is_err());
+        assert!(parse_rate("abc").is_err());
+    }
+}

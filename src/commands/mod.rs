@@ -1,0 +1,78 @@
+//! One module per subcommand; each exposes `run(args, &Global) -> Result<Exit>`.
+
+pub mod analyze;
+pub mod classify;
+
+use crate::classify::Classifier;
+use crate::cli::{Cli, Command};
+use anyhow::{Context, Result};
+use std::path::Path;
+
+/// The process exit codes (DESIGN.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    /// I/O error, an input that could not be read to its end, corrupt state.
+    Error = 1,
+    /// A usage error (clap reports its own with this code too).
+    Usage = 2,
+    /// `--fail-on` asked for it and the threshold was reached.
+    Threshold = 3,
+}
+
+/// A mistake in how the command was called: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Options every subcommand shares.
+#[derive(Debug, Clone)]
+pub struct Global {
+    pub threads: usize,
+    pub quiet: bool,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+pub fn run(cli: Cli) -> Result<Exit> {
+    let now = match cli.now.as_deref() {
+        None => jiff::Timestamp::now().as_second(),
+        Some(s) => parse_now(s)
+            .ok_or_else(|| UsageError(format!("--now `{s}`: give RFC 3339 time or Unix seconds")))?,
+    };
+    let threads = match cli.threads {
+        Some(0) => return Err(UsageError("--threads must be at least 1".into()).into()),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let global = Global {
+        threads,
+        quiet: cli.quiet,
+        now,
+    };
+    match cli.command {
+        Command::Analyze(args) => analyze::run(args, &global),
+        Command::Classify(args) => classify::run(args, &global),
+    }
+}
+
+fn parse_now(s: &str) -> Option<i64> {
+    s.parse::<i64>()
+        .ok()
+        .or_else(|| crate::parse::timestamp::parse_rfc3339(s.as_bytes()).map(|(t, _)| t))
+}
+
+/// The built-in classifier, or one with the user's rules file in front.
+/// Lives for the whole run (it is built once).
+pub fn load_classifier(rules: Option<&Path>) -> Result<&'static Classifier> {
+    match rules {
+        None => Ok(Classifier::builtin()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the rules file", path.display()))?;
+            let classifier = Classifier::with_user_rules(&text, &path.display().to_string())
+                .map_err(|e| UsageError(e.to_string()))?;
+            Ok(Box::leak(Box::new(classifier)))
+        }
+    }
+}

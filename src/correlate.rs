@@ -1,0 +1,402 @@
+//! Correlation: events in input order → one outcome per delivery, keyed by
+//! (message id, lower-cased recipient). A message id names a new message again
+//! after its `removed` line.
+
+use crate::model::{Attempt, AttemptStatus, Class, Event, EventKind, MsgId, Outcome, Reason, Scope};
+use std::collections::HashMap;
+
+/// One message to one recipient, with its final (or pending) outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub msg: MsgId,
+    pub rcpt: Box<str>,
+    /// Envelope sender, when the log showed it (`""`: our own notification).
+    pub sender: Option<Box<str>>,
+    pub outcome: Outcome,
+    /// Reason of a bounce, or of the last deferral of a pending delivery.
+    pub reason: Option<Reason>,
+    /// The rule that decided the reason.
+    pub rule: Option<&'static str>,
+    pub status_code: Option<Box<str>>,
+    pub diagnostic: Box<str>,
+    /// Deferral attempts before the outcome.
+    pub deferrals: u32,
+    pub first_ts: i64,
+    /// Time of the final line (or of the last deferral, when pending).
+    pub ts: i64,
+    pub scope: Scope,
+    /// The message is a bounce notification we generated (null sender).
+    pub notification: bool,
+    pub relay: Option<Box<str>>,
+    /// Index of the input the final line came from.
+    pub source: usize,
+}
+
+impl Delivery {
+    /// The recipient's domain (after the last `@`), or the whole address.
+    pub fn domain(&self) -> &str {
+        domain_of(&self.rcpt)
+    }
+}
+
+pub fn domain_of(address: &str) -> &str {
+    address.rsplit_once('@').map_or(address, |(_, d)| d)
+}
+
+/// Receives what the correlator decides, in order.
+pub trait Sink {
+    /// A delivery reached its outcome (or is still pending at the end).
+    fn delivery(&mut self, delivery: Delivery);
+    /// A deferral attempt (a delivery may have many).
+    fn deferral(&mut self, attempt: &Attempt, ts: i64, notification: bool);
+}
+
+#[derive(Debug)]
+struct RcptState {
+    deferrals: u32,
+    first_ts: i64,
+    last_ts: i64,
+    scope: Scope,
+    relay: Option<Box<str>>,
+    last: Option<Box<Attempt>>,
+    done: bool,
+    source: usize,
+}
+
+#[derive(Debug, Default)]
+struct Message {
+    sender: Option<Box<str>>,
+    notification: bool,
+    rcpts: HashMap<Box<str>, RcptState>,
+}
+
+impl Message {
+    fn is_notification(&self) -> bool {
+        self.notification || self.sender.as_deref() == Some("")
+    }
+}
+
+/// Counters of things the correlator saw but that are no delivery.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CorrelateStats {
+    /// Final lines for a delivery that already had its outcome (duplicated lines).
+    pub duplicate_finals: u64,
+    /// Expiry lines for messages none of whose recipients we saw.
+    pub expired_unknown: u64,
+}
+
+/// Turns events into deliveries; memory holds only messages still in the queue.
+#[derive(Debug, Default)]
+pub struct Correlator {
+    messages: HashMap<MsgId, Message>,
+    pub stats: CorrelateStats,
+}
+
+impl Correlator {
+    pub fn new() -> Correlator {
+        Correlator::default()
+    }
+
+    /// Number of messages in flight (for memory checks in tests).
+    pub fn live_messages(&self) -> usize {
+        self.messages.len()
+    }
+
+    pub fn push(&mut self, event: Event, source: usize, sink: &mut impl Sink) {
+        match event.kind {
+            EventKind::Sender { from } => {
+                self.messages.entry(event.msg).or_default().sender = Some(from);
+            }
+            EventKind::Notification => {
+                self.messages.entry(event.msg).or_default().notification = true;
+            }
+            EventKind::Attempt(attempt) => self.attempt(event.msg, event.ts, attempt, source, sink),
+            EventKind::Expired => self.expire(event.msg, event.ts, sink),
+            EventKind::Removed => {
+                if let Some(message) = self.messages.remove(&event.msg) {
+                    flush_pending(event.msg, message, sink);
+                }
+            }
+        }
+    }
+
+    fn attempt(&mut self, msg: MsgId, ts: i64, attempt: Box<Attempt>, source: usize, sink: &mut impl Sink) {
+        let message = self.messages.entry(msg).or_default();
+        let notification = message.is_notification();
+        let sender = message.sender.clone();
+        let state = message
+            .rcpts
+            .entry(attempt.rcpt.clone())
+            .or_insert_with(|| RcptState {
+                deferrals: 0,
+                first_ts: ts,
+                last_ts: ts,
+                scope: attempt.scope,
+                relay: None,
+                last: None,
+                done: false,
+                source,
+            });
+        if state.done {
+            self.stats.duplicate_finals += 1;
+            return;
+        }
+        state.last_ts = ts;
+        state.scope = attempt.scope;
+        state.source = source;
+        if attempt.relay.is_some() {
+            state.relay = attempt.relay.clone();
+        }
+        let outcome = match attempt.status {
+            AttemptStatus::Deferred => {
+                state.deferrals += 1;
+                sink.deferral(&attempt, ts, notification);
+                state.last = Some(attempt);
+                return;
+            }
+            AttemptStatus::Sent => Outcome::Delivered,
+            AttemptStatus::Bounced => {
+                Outcome::Bounced(attempt.verdict.as_ref().map_or(Class::Soft, |v| v.class))
+            }
+        };
+        state.done = true;
+        let delivery = Delivery {
+            msg,
+            rcpt: attempt.rcpt.clone(),
+            sender,
+            outcome,
+            reason: attempt.verdict.as_ref().map(|v| v.reason),
+            rule: attempt.verdict.as_ref().map(|v| v.rule),
+            status_code: attempt.status_code.clone(),
+            diagnostic: attempt.diagnostic.clone(),
+            deferrals: state.deferrals,
+            first_ts: state.first_ts,
+            ts,
+            scope: attempt.scope,
+            notification,
+            relay: state.relay.clone(),
+            source,
+        };
+        state.last = None;
+        sink.delivery(delivery);
+    }
+
+    /// Postfix qmgr `status=expired`: every still-pending recipient bounces
+    /// (soft, reason `expired`), with the last deferral's text as diagnostic.
+    fn expire(&mut self, msg: MsgId, ts: i64, sink: &mut impl Sink) {
+        let Some(message) = self.messages.get_mut(&msg) else {
+            self.stats.expired_unknown += 1;
+            return;
+        };
+        let notification = message.is_notification();
+        let mut expired: Vec<(&Box<str>, &mut RcptState)> =
+            message.rcpts.iter_mut().filter(|(_, s)| !s.done).collect();
+        if expired.is_empty() {
+            self.stats.expired_unknown += 1;
+            return;
+        }
+        // Recipients in a stable order so output never depends on hashing.
+        expired.sort_by(|a, b| a.0.cmp(b.0));
+        for (rcpt, state) in expired {
+            state.done = true;
+            let last = state.last.take();
+            sink.delivery(Delivery {
+                msg,
+                rcpt: rcpt.clone(),
+                sender: message.sender.clone(),
+                outcome: Outcome::Bounced(Class::Soft),
+                reason: Some(Reason::Expired),
+                rule: Some("postfix.expired"),
+                status_code: last.as_ref().and_then(|a| a.status_code.clone()),
+                diagnostic: last.map_or_else(Box::default, |a| a.diagnostic),
+                deferrals: state.deferrals,
+                first_ts: state.first_ts,
+                ts,
+                scope: state.scope,
+                notification,
+                relay: state.relay.clone(),
+                source: state.source,
+            });
+        }
+    }
+
+    /// End of input: every delivery still without an outcome is pending.
+    pub fn finish(mut self, sink: &mut impl Sink) -> CorrelateStats {
+        let mut messages: Vec<(MsgId, Message)> = self.messages.drain().collect();
+        messages.sort_by_key(|a| a.0);
+        for (msg, message) in messages {
+            flush_pending(msg, message, sink);
+        }
+        self.stats
+    }
+}
+
+fn flush_pending(msg: MsgId, message: Message, sink: &mut impl Sink) {
+    let notification = message.is_notification();
+    let mut pending: Vec<(Box<str>, RcptState)> =
+        message.rcpts.into_iter().filter(|(_, s)| !s.done).collect();
+    pending.sort_by(|a, b| a.0.cmp(&b.0));
+    for (rcpt, state) in pending {
+        let last = state.last;
+        sink.delivery(Delivery {
+            msg,
+            rcpt,
+            sender: message.sender.clone(),
+            outcome: Outcome::Pending,
+            reason: last.as_ref().and_then(|a| a.verdict.as_ref().map(|v| v.reason)),
+            rule: last.as_ref().and_then(|a| a.verdict.as_ref().map(|v| v.rule)),
+            status_code: last.as_ref().and_then(|a| a.status_code.clone()),
+            diagnostic: last.map_or_else(Box::default, |a| a.diagnostic),
+            deferrals: state.deferrals,
+            first_ts: state.first_ts,
+            ts: state.last_ts,
+            scope: state.scope,
+            notification,
+            relay: state.relay,
+            source: state.source,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Verdict;
+
+    #[derive(Default)]
+    struct Collect {
+        deliveries: Vec<Delivery>,
+        deferrals: usize,
+    }
+
+    impl Sink for Collect {
+        fn delivery(&mut self, d: Delivery) {
+            self.deliveries.push(d);
+        }
+        fn deferral(&mut self, _: &Attempt, _: i64, _: bool) {
+            self.deferrals += 1;
+        }
+    }
+
+    fn id(s: &str) -> MsgId {
+        MsgId::new(s.as_bytes()).unwrap()
+    }
+
+    fn attempt(rcpt: &str, status: AttemptStatus, class: Option<Class>) -> EventKind {
+        EventKind::Attempt(Box::new(Attempt {
+            rcpt: rcpt.into(),
+            status,
+            scope: Scope::Outbound,
+            relay: None,
+            diagnostic: "".into(),
+            verdict: class.map(|class| Verdict {
+                class,
+                reason: Reason::UserUnknown,
+                rule: "t",
+            }),
+            status_code: None,
+        }))
+    }
+
+    fn run(events: Vec<(&str, EventKind)>) -> Collect {
+        let mut c = Correlator::new();
+        let mut sink = Collect::default();
+        for (i, (msg, kind)) in events.into_iter().enumerate() {
+            c.push(
+                Event {
+                    ts: i as i64,
+                    msg: id(msg),
+                    kind,
+                },
+                0,
+                &mut sink,
+            );
+        }
+        c.finish(&mut sink);
+        sink
+    }
+
+    #[test]
+    fn deferred_then_sent_is_one_delivery() {
+        let out = run(vec![
+            ("AAAAA1", EventKind::Sender { from: "me@x".into() }),
+            (
+                "AAAAA1",
+                attempt("a@b", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
+            (
+                "AAAAA1",
+                attempt("a@b", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
+            ("AAAAA1", attempt("a@b", AttemptStatus::Sent, None)),
+            ("AAAAA1", EventKind::Removed),
+        ]);
+        assert_eq!(out.deliveries.len(), 1);
+        assert_eq!(out.deliveries[0].outcome, Outcome::Delivered);
+        assert_eq!(out.deliveries[0].deferrals, 2);
+        assert_eq!(out.deferrals, 2);
+        assert_eq!(out.deliveries[0].sender.as_deref(), Some("me@x"));
+    }
+
+    #[test]
+    fn expiry_bounces_every_pending_recipient() {
+        let out = run(vec![
+            (
+                "AAAAA1",
+                attempt("a@b", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
+            (
+                "AAAAA1",
+                attempt("c@d", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
+            ("AAAAA1", attempt("e@f", AttemptStatus::Sent, None)),
+            ("AAAAA1", EventKind::Expired),
+            ("AAAAA1", EventKind::Removed),
+        ]);
+        let outcomes: Vec<_> = out
+            .deliveries
+            .iter()
+            .map(|d| (&*d.rcpt, d.outcome, d.reason))
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                ("e@f", Outcome::Delivered, None),
+                ("a@b", Outcome::Bounced(Class::Soft), Some(Reason::Expired)),
+                ("c@d", Outcome::Bounced(Class::Soft), Some(Reason::Expired)),
+            ]
+        );
+    }
+
+    #[test]
+    fn queue_id_reuse_after_removed_is_a_new_message() {
+        let out = run(vec![
+            ("AAAAA1", attempt("a@b", AttemptStatus::Sent, None)),
+            ("AAAAA1", EventKind::Removed),
+            (
+                "AAAAA1",
+                attempt("a@b", AttemptStatus::Bounced, Some(Class::Hard)),
+            ),
+            (
+                "AAAAA1",
+                attempt("a@b", AttemptStatus::Bounced, Some(Class::Hard)),
+            ),
+        ]);
+        assert_eq!(out.deliveries.len(), 2);
+        assert_eq!(out.deliveries[1].outcome, Outcome::Bounced(Class::Hard));
+    }
+
+    #[test]
+    fn pending_at_end_and_notifications() {
+        let out = run(vec![
+            ("BBBBB1", EventKind::Sender { from: "".into() }),
+            (
+                "BBBBB1",
+                attempt("a@b", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
+        ]);
+        assert_eq!(out.deliveries.len(), 1);
+        assert_eq!(out.deliveries[0].outcome, Outcome::Pending);
+        assert!(out.deliveries[0].notification);
+    }
+}

@@ -1,0 +1,232 @@
+//! Inputs: files and stdin, gzip and zstd recognised by their magic bytes,
+//! what we can learn about a file before reading it (size, mtime, last line).
+
+pub mod chunks;
+
+use crate::parse::syslog::{leading_time, LineTime};
+use crate::parse::timestamp::SyslogTime;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Where an input comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    /// `-` is stdin, anything else a path.
+    pub fn from_arg(arg: &Path) -> Source {
+        if arg.as_os_str() == "-" {
+            Source::Stdin
+        } else {
+            Source::File(arg.to_path_buf())
+        }
+    }
+
+    /// The name used in reports and messages.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Stdin => "-".into(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    fn sniff(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// Why an input could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{name}: no such file (check the path; use - for standard input)")]
+    NotFound { name: String },
+    #[error("{name}: permission denied (run as a user that can read the mail log, e.g. in group adm)")]
+    PermissionDenied { name: String },
+    #[error("{name}: is a directory (give the log files inside it, e.g. {name}/mail.log*)")]
+    IsDirectory { name: String },
+    #[error("{name}: cannot read: {source}")]
+    Io { name: String, source: io::Error },
+}
+
+impl InputError {
+    fn from_io(name: &str, e: io::Error) -> InputError {
+        let name = name.to_string();
+        match e.kind() {
+            io::ErrorKind::NotFound => InputError::NotFound { name },
+            io::ErrorKind::PermissionDenied => InputError::PermissionDenied { name },
+            io::ErrorKind::IsADirectory => InputError::IsDirectory { name },
+            _ => InputError::Io { name, source: e },
+        }
+    }
+}
+
+/// Counts the bytes read from the underlying file (compressed bytes for
+/// compressed input), for the progress bar.
+pub struct CountingReader<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// An input ready to read.
+pub struct Opened {
+    pub name: String,
+    pub reader: Box<dyn Read + Send>,
+    pub compression: Compression,
+    /// Size on disk, when known (for the progress bar).
+    pub size: Option<u64>,
+    /// Bytes read so far from disk.
+    pub read_bytes: Arc<AtomicU64>,
+    /// Modification time, Unix seconds (the year reference for syslog dates).
+    pub mtime: Option<i64>,
+    /// The date of the last traditional-syslog line, read from the end of an
+    /// uncompressed file.
+    pub last_syslog_time: Option<SyslogTime>,
+}
+
+const READ_BUFFER: usize = 1 << 20;
+
+/// Opens a source, recognising compression by its first bytes.
+pub fn open(source: &Source) -> Result<Opened, InputError> {
+    let name = source.name();
+    let count = Arc::new(AtomicU64::new(0));
+    let (raw, size, mtime, last): (Box<dyn Read + Send>, _, _, _) = match source {
+        Source::Stdin => (Box::new(io::stdin()), None, None, None),
+        Source::File(path) => {
+            let meta = std::fs::metadata(path).map_err(|e| InputError::from_io(&name, e))?;
+            if meta.is_dir() {
+                return Err(InputError::IsDirectory { name });
+            }
+            let mut file = File::open(path).map_err(|e| InputError::from_io(&name, e))?;
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs() as i64);
+            let last = if meta.is_file() {
+                last_syslog_time(&mut file)
+            } else {
+                None
+            };
+            (Box::new(file), meta.is_file().then_some(meta.len()), mtime, last)
+        }
+    };
+    let counted = CountingReader {
+        inner: raw,
+        count: Arc::clone(&count),
+    };
+    let mut buffered = BufReader::with_capacity(READ_BUFFER, counted);
+    let head = buffered.fill_buf().map_err(|e| InputError::from_io(&name, e))?;
+    let compression = Compression::sniff(head);
+    let reader: Box<dyn Read + Send> = match compression {
+        Compression::None => Box::new(buffered),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
+        Compression::Zstd => Box::new(
+            zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| InputError::from_io(&name, e))?,
+        ),
+    };
+    Ok(Opened {
+        name,
+        reader,
+        compression,
+        size,
+        read_bytes: count,
+        mtime,
+        // A compressed file's tail is not its last line.
+        last_syslog_time: if compression == Compression::None {
+            last
+        } else {
+            None
+        },
+    })
+}
+
+/// The date of the last line with a traditional syslog timestamp in the last
+/// 64 KiB of a file; the file is left at its start.
+fn last_syslog_time(file: &mut File) -> Option<SyslogTime> {
+    const TAIL: u64 = 64 << 10;
+    let len = file.metadata().ok()?.len();
+    let start = len.saturating_sub(TAIL);
+    file.seek(SeekFrom::Start(start)).ok()?;
+    let mut tail = Vec::with_capacity(TAIL as usize);
+    let read = file.by_ref().take(TAIL).read_to_end(&mut tail);
+    file.seek(SeekFrom::Start(0)).ok()?;
+    read.ok()?;
+    tail.split(|&c| c == b'\n')
+        .rev()
+        .find_map(|line| match leading_time(line) {
+            Some((LineTime::Syslog(t), _)) => Some(t),
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn reads_plain_gzip_and_zstd_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = b"Nov 20 08:00:00 h postfix/qmgr[1]: ABCDE1: removed\nDec  1 09:00:00 h x: y\n";
+        let plain = dir.path().join("a.log");
+        std::fs::write(&plain, text).unwrap();
+        let gz = dir.path().join("a.log.gz");
+        let mut enc = flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        enc.write_all(text).unwrap();
+        enc.finish().unwrap();
+        let zst = dir.path().join("a.log.zst");
+        std::fs::write(&zst, zstd::encode_all(&text[..], 3).unwrap()).unwrap();
+        for (path, compression) in [
+            (plain, Compression::None),
+            (gz, Compression::Gzip),
+            (zst, Compression::Zstd),
+        ] {
+            let mut opened = open(&Source::File(path)).unwrap();
+            assert_eq!(opened.compression, compression);
+            let mut got = Vec::new();
+            opened.reader.read_to_end(&mut got).unwrap();
+            assert_eq!(got, text.to_vec());
+            if compression == Compression::None {
+                assert_eq!(opened.last_syslog_time.map(|t| (t.month, t.day)), Some((12, 1)));
+            }
+        }
+    }
+
+    #[test]
+    fn clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = open(&Source::File(dir.path().join("nope"))).err().unwrap();
+        assert!(e.to_string().contains("no such file"), "{e}");
+        let e = open(&Source::File(dir.path().to_path_buf())).err().unwrap();
+        assert!(e.to_string().contains("is a directory"), "{e}");
+    }
+}

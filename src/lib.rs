@@ -1,0 +1,17 @@
+//! bouncectl: read mail logs and ESP exports, classify every bounce, correlate
+//! attempts into deliveries, and report bounce rates and suppressions.
+//!
+//! Data flows one way: read (`input`) → parse (`parse`, `classify`) →
+//! correlate → aggregate → render (`report`), driven by `pipeline`.
+
+pub mod aggregate;
+pub mod classify;
+pub mod cli;
+pub mod commands;
+pub mod correlate;
+pub mod input;
+pub mod model;
+pub mod output;
+pub mod parse;
+pub mod pipeline;
+pub mod report;

@@ -1,0 +1,443 @@
+//! Postfix log lines: delivery records of the delivery agents, qmgr sender,
+//! expiry and removal lines, and bounce-notification records.
+
+use crate::classify::{Classifier, Status};
+use crate::model::{Attempt, AttemptStatus, Event, EventKind, MsgId, Scope};
+use crate::parse::syslog::{self, LineTime};
+use crate::parse::timestamp::SyslogClock;
+use crate::parse::{Parsed, Skip};
+use memchr::memmem;
+
+/// Postfix programs that write lines we know (and mostly ignore).
+const KNOWN_DAEMONS: &[&[u8]] = &[
+    b"anvil",
+    b"bounce",
+    b"cleanup",
+    b"discard",
+    b"dnsblog",
+    b"error",
+    b"flush",
+    b"lmtp",
+    b"local",
+    b"master",
+    b"oqmgr",
+    b"pickup",
+    b"pipe",
+    b"postscreen",
+    b"proxymap",
+    b"qmgr",
+    b"qmqpd",
+    b"retry",
+    b"scache",
+    b"showq",
+    b"smtp",
+    b"smtpd",
+    b"spawn",
+    b"tlsmgr",
+    b"tlsproxy",
+    b"trivial-rewrite",
+    b"verify",
+    b"virtual",
+    b"postdrop",
+    b"postqueue",
+    b"postsuper",
+    b"sendmail",
+    b"postfix-script",
+    b"postlog",
+    b"postlogd",
+    b"postmap",
+    b"postalias",
+    b"postmulti",
+    b"postconf",
+    b"postcat",
+    b"postkick",
+    b"postlock",
+    b"postfix",
+    b"relay",
+    b"nqmgr",
+    b"lmtpd",
+    b"submission",
+    b"smtps",
+];
+
+/// Whether a syslog program tag is Postfix's: `postfix/x`, `postfix-out/x`,
+/// `postfix-203.0.113.5/x`, `/postfix-script`.
+pub fn is_postfix_program(program: &[u8]) -> bool {
+    let p = program.strip_prefix(b"/").unwrap_or(program);
+    p.starts_with(b"postfix")
+}
+
+/// The daemon: the last part of the program tag (`postfix/submission/smtpd` → `smtpd`).
+fn daemon_of(program: &[u8]) -> &[u8] {
+    match memchr::memrchr(b'/', program) {
+        Some(i) => &program[i + 1..],
+        None => program,
+    }
+}
+
+/// Per-source things a parser needs besides the line.
+pub struct LineContext<'a> {
+    pub clock: &'a SyslogClock,
+    pub classifier: &'a Classifier,
+}
+
+impl LineContext<'_> {
+    pub fn resolve(&self, t: LineTime) -> i64 {
+        match t {
+            LineTime::Absolute(ts) => ts,
+            LineTime::Syslog(t) => self.clock.resolve(t),
+        }
+    }
+}
+
+/// Parses one Postfix syslog line.
+pub fn parse_line(line: &[u8], ctx: &LineContext) -> Parsed {
+    let Some(sl) = syslog::split(line) else {
+        return Parsed::Skipped(Skip::Unrecognized);
+    };
+    if !is_postfix_program(sl.program) {
+        return Parsed::Skipped(Skip::OtherProgram);
+    }
+    parse_message(daemon_of(sl.program), sl.message, sl.time, ctx)
+}
+
+/// A queue id: short hex (`3F1A2B4C5D`) or long (`4Q8x1J3lKxz2Xy`), then `: `.
+fn split_queue_id(msg: &[u8]) -> Option<(&[u8], &[u8])> {
+    let colon = memchr::memchr(b':', msg.get(..32.min(msg.len()))?)?;
+    let id = &msg[..colon];
+    if id.len() < 5 || !id.iter().all(u8::is_ascii_alphanumeric) || msg.get(colon + 1) != Some(&b' ') {
+        return None;
+    }
+    Some((id, &msg[colon + 2..]))
+}
+
+fn parse_message(daemon: &[u8], message: &[u8], time: LineTime, ctx: &LineContext) -> Parsed {
+    let known = KNOWN_DAEMONS.contains(&daemon);
+    // Solaris syslog puts a message tag in front: `[ID 197553 mail.info] `.
+    let message = match message.strip_prefix(b"[ID ") {
+        Some(rest) => match memchr::memchr(b']', rest) {
+            Some(i) => rest[i + 1..].strip_prefix(b" ").unwrap_or(&rest[i + 1..]),
+            None => message,
+        },
+        None => message,
+    };
+    let Some((qid, rest)) = split_queue_id(message) else {
+        return if known {
+            Parsed::Ignored
+        } else {
+            Parsed::Skipped(Skip::UnknownForm)
+        };
+    };
+    let Some(msg) = MsgId::new(qid) else {
+        return Parsed::Skipped(Skip::UnknownForm);
+    };
+    let event = |kind| {
+        Parsed::Event(Event {
+            ts: ctx.resolve(time),
+            msg,
+            kind,
+        })
+    };
+    if rest.starts_with(b"to=") {
+        return match parse_delivery(daemon, rest, ctx) {
+            Some(Some(attempt)) => event(EventKind::Attempt(Box::new(attempt))),
+            Some(None) => Parsed::Ignored,
+            None => Parsed::Skipped(Skip::UnknownForm),
+        };
+    }
+    match daemon {
+        b"qmgr" | b"oqmgr" | b"nqmgr" => parse_qmgr(rest).map_or(Parsed::Ignored, event),
+        b"bounce" => match notification_queue_id(rest) {
+            Some(new_id) => Parsed::Event(Event {
+                ts: ctx.resolve(time),
+                msg: new_id,
+                kind: EventKind::Notification,
+            }),
+            None => Parsed::Ignored,
+        },
+        _ if known => Parsed::Ignored,
+        _ => Parsed::Skipped(Skip::UnknownForm),
+    }
+}
+
+fn parse_qmgr(rest: &[u8]) -> Option<EventKind> {
+    if rest == b"removed" || rest.starts_with(b"removed ") {
+        return Some(EventKind::Removed);
+    }
+    let from = rest.strip_prefix(b"from=<")?;
+    let end = memmem::find(from, b">, ")?;
+    let tail = &from[end + 3..];
+    if tail.starts_with(b"status=expired") || tail.starts_with(b"status=force-expired") {
+        return Some(EventKind::Expired);
+    }
+    Some(EventKind::Sender {
+        from: String::from_utf8_lossy(&from[..end]).to_ascii_lowercase().into(),
+    })
+}
+
+/// `sender non-delivery notification: 6E3A51F5C0` and its kin name the queue id
+/// of the notification message we generate.
+fn notification_queue_id(rest: &[u8]) -> Option<MsgId> {
+    let i = memmem::find(rest, b"notification: ")?;
+    let id = rest[i + 14..].split(|&c| c == b' ').next()?;
+    (id.len() >= 5 && id.iter().all(u8::is_ascii_alphanumeric))
+        .then(|| MsgId::new(id))
+        .flatten()
+}
+
+/// A value after `key=` up to the next `, `.
+fn field<'a>(fields: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut from = 0;
+    loop {
+        let at = from + memmem::find(&fields[from..], key)?;
+        if at == 0 || fields[at - 1] == b' ' {
+            let value = &fields[at + key.len()..];
+            let end = memmem::find(value, b", ").unwrap_or(value.len());
+            return Some(&value[..end]);
+        }
+        from = at + 1;
+    }
+}
+
+/// An address after `to=`: `<a@b>` (possibly with a quoted local part holding
+/// spaces and commas), or bare `a@b` in old local(8) lines. Returns the address
+/// and the rest after its `, `.
+fn address(rest: &[u8]) -> Option<(&[u8], &[u8])> {
+    if let Some(inner) = rest.strip_prefix(b"<") {
+        let end = memmem::find(inner, b">, ")?;
+        Some((&inner[..end], &inner[end + 3..]))
+    } else {
+        let end = memmem::find(rest, b", ")?;
+        Some((&rest[..end], &rest[end + 2..]))
+    }
+}
+
+/// Relay host name and whether the relay is on this machine (loopback or a
+/// unix socket).
+fn relay_parts(relay: &[u8]) -> (Option<&[u8]>, bool) {
+    if relay == b"none" {
+        return (None, false);
+    }
+    let Some(open) = memchr::memchr(b'[', relay) else {
+        // `local`, `virtual`, `dovecot` (pipe): transport names, not hosts.
+        return (Some(relay), true);
+    };
+    let host = &relay[..open];
+    let inside = &relay[open + 1..];
+    let inside = &inside[..memchr::memchr(b']', inside).unwrap_or(inside.len())];
+    let local = inside.starts_with(b"127.")
+        || inside == b"::1"
+        || inside.starts_with(b"ipv6:::1")
+        || inside.contains(&b'/')
+        || host.eq_ignore_ascii_case(b"localhost");
+    (Some(host), local)
+}
+
+fn scope(daemon: &[u8], relay: &[u8]) -> Scope {
+    let (_, on_this_host) = relay_parts(relay);
+    match daemon {
+        b"local" | b"virtual" | b"pipe" | b"discard" => Scope::Local,
+        b"error" | b"retry" => Scope::Outbound,
+        b"lmtp" if relay == b"none" => Scope::Local,
+        _ if on_this_host && relay != b"none" => Scope::Local,
+        _ => Scope::Outbound,
+    }
+}
+
+/// The part of a Postfix diagnostic that the remote server wrote, when it wrote
+/// one: after `said: ` or `refused to talk to me: `, without the trailing
+/// `(in reply to RCPT TO command)`.
+pub fn remote_reply(text: &[u8]) -> &[u8] {
+    let start = memmem::find(text, b" said: ")
+        .map(|i| i + 7)
+        .or_else(|| memmem::find(text, b"refused to talk to me: ").map(|i| i + 23));
+    let Some(start) = start else { return text };
+    let reply = &text[start..];
+    match memmem::rfind(reply, b" (in reply to ") {
+        Some(end) => &reply[..end],
+        None => reply,
+    }
+}
+
+/// Parses `to=<...>, [orig_to=<...>,] relay=..., ..., status=WORD (text)`.
+/// `Some(None)`: a record we know but that is no delivery (address probes).
+fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Option<Attempt>> {
+    let (rcpt, fields) = address(&rest[3..])?;
+    let status_at = memmem::find(fields, b"status=")?;
+    let (head, tail) = (&fields[..status_at], &fields[status_at + 7..]);
+    let word_end = tail
+        .iter()
+        .position(|&c| c == b' ' || c == b',')
+        .unwrap_or(tail.len());
+    let status = match &tail[..word_end] {
+        b"sent" => AttemptStatus::Sent,
+        b"deferred" | b"SOFTBOUNCE" => AttemptStatus::Deferred,
+        b"bounced" => AttemptStatus::Bounced,
+        b"deliverable" | b"undeliverable" | b"undeliverable-but-not-cached" => return Some(None),
+        _ => return None,
+    };
+    if rcpt.is_empty() {
+        return Some(None);
+    }
+    let after = &tail[word_end..];
+    let text = match memchr::memchr(b'(', after) {
+        Some(open) => {
+            let body = &after[open + 1..];
+            &body[..memchr::memrchr(b')', body).unwrap_or(body.len())]
+        }
+        None => &[][..],
+    };
+    let relay_field = field(head, b"relay=").unwrap_or(b"none");
+    let (relay_host, _) = relay_parts(relay_field);
+    let (verdict, status_code, diagnostic) = if status == AttemptStatus::Sent {
+        (None, None, Box::default())
+    } else {
+        let dsn = field(head, b"dsn=").and_then(Status::parse);
+        let c = ctx.classifier.classify(remote_reply(text), dsn);
+        let status_code = c.status.map(|s| s.to_string().into_boxed_str());
+        (Some(c.verdict), status_code, String::from_utf8_lossy(text).into())
+    };
+    Some(Some(Attempt {
+        rcpt: String::from_utf8_lossy(rcpt).to_lowercase().into(),
+        status,
+        scope: scope(daemon, relay_field),
+        relay: relay_host
+            .filter(|h| !h.is_empty() && relay_field.contains(&b'['))
+            .map(|h| String::from_utf8_lossy(h).to_ascii_lowercase().into()),
+        diagnostic,
+        verdict,
+        status_code,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Class, Reason};
+    use jiff::tz::TimeZone;
+
+    fn parse(line: &str) -> Parsed {
+        let clock = SyslogClock::for_year(2026, None, TimeZone::UTC);
+        let ctx = LineContext {
+            clock: &clock,
+            classifier: Classifier::builtin(),
+        };
+        parse_line(line.as_bytes(), &ctx)
+    }
+
+    fn attempt(line: &str) -> Attempt {
+        match parse(line) {
+            Parsed::Event(Event {
+                kind: EventKind::Attempt(a),
+                ..
+            }) => *a,
+            other => panic!("not an attempt: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sent_to_remote_host() {
+        let a = attempt("Jan 27 07:00:06 mail postfix/smtp[27810]: 5776E3012027: to=<H-8629@Example.com>, relay=mx.example.com[199.170.45.30]:25, delay=1.8, delays=0.01/0.02/1.5/0.26, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4DQZH96tZczdZLP)");
+        assert_eq!(&*a.rcpt, "h-8629@example.com");
+        assert_eq!(a.status, AttemptStatus::Sent);
+        assert_eq!(a.scope, Scope::Outbound);
+        assert_eq!(a.relay.as_deref(), Some("mx.example.com"));
+        assert!(a.verdict.is_none());
+    }
+
+    #[test]
+    fn content_filter_and_sockets_are_local() {
+        let a = attempt("Jan 27 07:00:04 mail postfix/smtp[27806]: 2AA0F3004142: to=<a@b.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=0.21, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 5776E3012027)");
+        assert_eq!(a.scope, Scope::Local);
+        let a = attempt("Jan 27 07:21:56 mail postfix/lmtp[1107]: 7C33A3012026: to=<a@b.com>, relay=h-a0c7[/var/run/dovecot/lmtp], delay=0.06, dsn=2.0.0, status=sent (250 2.0.0 Saved)");
+        assert_eq!(a.scope, Scope::Local);
+        let a = attempt("Jun  3 10:00:00 mx postfix/local[1]: ABCDEF123: to=<root@mx.example>, orig_to=<root>, relay=local, delay=0.1, dsn=2.0.0, status=sent (delivered to mailbox)");
+        assert_eq!(a.scope, Scope::Local);
+    }
+
+    #[test]
+    fn bounced_gmail_multiline_reply() {
+        let a = attempt("Nov 20 08:01:02 mx postfix-out/smtp[4242]: 3F1A2B4C5D: to=<nobody@gmail.com>, relay=gmail-smtp-in.l.google.com[142.250.1.26]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.1.1, status=bounced (host gmail-smtp-in.l.google.com[142.250.1.26] said: 550-5.1.1 The email account that you tried to reach does not exist. Please try 550-5.1.1 double-checking the recipient's email address for typos or 550-5.1.1 unnecessary spaces. Learn more at 550 5.1.1  https://support.google.com/mail/?p=NoSuchUser a1si - gsmtp (in reply to RCPT TO command))");
+        let v = a.verdict.unwrap();
+        assert_eq!((v.class, v.reason), (Class::Hard, Reason::UserUnknown));
+        assert_eq!(a.status_code.as_deref(), Some("5.1.1"));
+        assert!(a.diagnostic.ends_with("(in reply to RCPT TO command)"));
+    }
+
+    #[test]
+    fn quoted_local_part_with_comma() {
+        let a = attempt(
+            r#"Jan  1 00:00:00 h postfix/smtp[1]: 4Lyb5328XVzj9Jl: to=<"user 1234, x"@icloud.com>, relay=mx01.mail.icloud.com[17.57.154.33]:25, delay=2, dsn=2.0.0, status=sent (250 2.0.0 Ok)"#,
+        );
+        assert_eq!(&*a.rcpt, "\"user 1234, x\"@icloud.com");
+    }
+
+    #[test]
+    fn old_postfix_without_dsn_and_relay_none() {
+        let a = attempt("Sep 15 09:10:11 host postfix/smtp[1234]: 1A2B3C4D5E: to=<x@nonexistent.invalid>, relay=none, delay=0, status=bounced (Host or domain name not found. Name service error for name=nonexistent.invalid type=A: Host not found)");
+        assert_eq!(a.scope, Scope::Outbound);
+        assert_eq!(a.relay, None);
+        let v = a.verdict.unwrap();
+        assert_eq!((v.class, v.reason), (Class::Hard, Reason::HostUnknown));
+    }
+
+    #[test]
+    fn solaris_tags_and_crlf_free_lines() {
+        let a = attempt("Aug  8 10:00:00 relay postfix/smtp[123]: [ID 197553 mail.info] 692D438C3: to=<a@b.ie>, relay=mail.b.ie[1.2.3.4], delay=3, status=deferred (connect to mail.b.ie[1.2.3.4]: Connection timed out)");
+        assert_eq!(a.status, AttemptStatus::Deferred);
+        assert_eq!(a.verdict.unwrap().reason, Reason::NetworkError);
+    }
+
+    #[test]
+    fn qmgr_lines() {
+        let kind = |l: &str| match parse(l) {
+            Parsed::Event(e) => e.kind,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(kind("Apr 10 14:50:16 mail postfix/qmgr[3663]: BACE842E72: from=<noreply@domain.com>, status=expired, returned to sender"), EventKind::Expired);
+        assert_eq!(kind("Apr 10 14:50:16 mail postfix/qmgr[3663]: BACE842E72: from=<Me@Domain.com>, size=1234, nrcpt=2 (queue active)"), EventKind::Sender { from: "me@domain.com".into() });
+        assert_eq!(
+            kind("Apr 10 14:50:16 mail postfix-secondary/qmgr[3663]: BACE842E72: removed"),
+            EventKind::Removed
+        );
+        assert_eq!(kind("Apr 10 14:50:16 mail postfix/qmgr[3663]: BACE842E72: from=<>, size=3000, nrcpt=1 (queue active)"), EventKind::Sender { from: "".into() });
+    }
+
+    #[test]
+    fn notification_names_the_new_queue_id() {
+        match parse("Apr 10 14:50:16 mail postfix/bounce[1]: BACE842E72: sender non-delivery notification: 6E3A51F5C0") {
+            Parsed::Event(e) => assert_eq!((e.msg.as_str(), e.kind), ("6E3A51F5C0", EventKind::Notification)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn skips_and_ignores() {
+        assert_eq!(
+            parse("Jan 27 06:36:56 mail dovecot: imap-login: Login"),
+            Parsed::Skipped(Skip::OtherProgram)
+        );
+        assert_eq!(
+            parse("Jan 27 06:36:56 mail postfix/smtpd[1]: connect from x[1.2.3.4]"),
+            Parsed::Ignored
+        );
+        assert_eq!(
+            parse("Jan 27 06:36:56 mail postfix/cleanup[1]: ABCDE12345: message-id=<x@y>"),
+            Parsed::Ignored
+        );
+        assert_eq!(
+            parse("Jan 27 06:36:56 mail postfix/smtp[1]: ABCDE12345: to=<a@b>, relay=none, status=weird (x)"),
+            Parsed::Skipped(Skip::UnknownForm)
+        );
+        assert_eq!(parse("garbage"), Parsed::Skipped(Skip::Unrecognized));
+        assert_eq!(parse("Jan 27 06:36:56 mail postfix/verify[1]: ABCDE12345: to=<a@b>, relay=none, delay=1, status=undeliverable-but-not-cached (x)"), Parsed::Ignored);
+    }
+
+    #[test]
+    fn unknown_service_names_with_delivery_records_still_count() {
+        let a = attempt("Jan 27 06:36:56 mail postfix/slow/smtp[1]: ABCDE12345: to=<a@b.com>, relay=mx.b.com[1.2.3.4]:25, delay=1, dsn=2.0.0, status=sent (250 ok)");
+        assert_eq!(a.scope, Scope::Outbound);
+        let a = attempt("Jan 27 06:36:56 mail postfix/slowlane[1]: ABCDE12345: to=<a@b.com>, relay=mx.b.com[1.2.3.4]:25, delay=1, dsn=2.0.0, status=sent (250 ok)");
+        assert_eq!(a.status, AttemptStatus::Sent);
+    }
+}

@@ -1,0 +1,121 @@
+//! The syslog wrapper around a program's message: timestamp (traditional,
+//! RFC 3339, or docker's both), host, program name, pid, message.
+
+use crate::parse::timestamp::{parse_rfc3339, parse_syslog, SyslogTime};
+
+/// When a line was written, as far as the line says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineTime {
+    /// Unix seconds (the line carried a year and an offset).
+    Absolute(i64),
+    /// A traditional syslog date: no year, local time.
+    Syslog(SyslogTime),
+}
+
+/// A line split into its syslog parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyslogLine<'a> {
+    pub time: LineTime,
+    pub host: &'a [u8],
+    /// `postfix/smtp`, `postfix-out/submission/smtpd`, `dovecot`.
+    pub program: &'a [u8],
+    /// What the program wrote, after `prog[pid]: `.
+    pub message: &'a [u8],
+}
+
+/// The timestamp that leads a line and the bytes it takes (with the space after).
+pub fn leading_time(line: &[u8]) -> Option<(LineTime, usize)> {
+    let first = *line.first()?;
+    if first.is_ascii_digit() {
+        let (ts, mut used) = parse_rfc3339(line)?;
+        used += skip_spaces(&line[used..]);
+        // docker/k8s put their own RFC 3339 stamp in front of the syslog one.
+        if let Some((_, inner)) = parse_syslog(&line[used..]) {
+            used += inner;
+            used += skip_spaces(&line[used..]);
+        }
+        Some((LineTime::Absolute(ts), used))
+    } else {
+        let (t, mut used) = parse_syslog(line)?;
+        used += skip_spaces(&line[used..]);
+        Some((LineTime::Syslog(t), used))
+    }
+}
+
+fn skip_spaces(b: &[u8]) -> usize {
+    b.iter().take_while(|&&c| c == b' ').count()
+}
+
+/// Splits `TIME HOST PROGRAM[PID]: MESSAGE`. `None` when the line has no
+/// timestamp or no program tag.
+pub fn split(line: &[u8]) -> Option<SyslogLine<'_>> {
+    let (time, at) = leading_time(line)?;
+    let rest = &line[at..];
+    let host_end = memchr::memchr(b' ', rest)?;
+    let host = &rest[..host_end];
+    let rest = &rest[host_end + 1..];
+    // The program tag ends at `[pid]:` or `:`; it holds no spaces.
+    let tag_end = rest.iter().position(|&c| c == b'[' || c == b':' || c == b' ')?;
+    let program = &rest[..tag_end];
+    let mut i = tag_end;
+    if rest.get(i) == Some(&b'[') {
+        i += memchr::memchr(b']', &rest[i..])? + 1;
+    }
+    if rest.get(i) != Some(&b':') || program.is_empty() {
+        return None;
+    }
+    i += 1;
+    if rest.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    Some(SyslogLine {
+        time,
+        host,
+        program,
+        message: &rest[i..],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_traditional_lines() {
+        let l = split(b"Jan 27 07:00:04 mail postfix/smtp[27806]: 2AA0F3004142: to=<a@b>").unwrap();
+        assert_eq!(l.host, b"mail");
+        assert_eq!(l.program, b"postfix/smtp");
+        assert_eq!(l.message, b"2AA0F3004142: to=<a@b>");
+        assert!(matches!(l.time, LineTime::Syslog(_)));
+    }
+
+    #[test]
+    fn splits_rfc3339_and_docker_lines() {
+        let l = split(b"2024-08-26T01:33:38.572449+00:00 mx postfix/submission/smtpd[9]: connect").unwrap();
+        assert_eq!(
+            (l.program, l.message),
+            (&b"postfix/submission/smtpd"[..], &b"connect"[..])
+        );
+        assert_eq!(l.time, LineTime::Absolute(1_724_636_018));
+        let l =
+            split(b"2021-03-06T06:09:00.000Z Mar  6 07:08:59 mail postfix/qmgr[1]: ABC: removed").unwrap();
+        assert_eq!((l.host, l.message), (&b"mail"[..], &b"ABC: removed"[..]));
+    }
+
+    #[test]
+    fn rejects_lines_without_a_tag() {
+        assert!(split(b"585BC3F: from=<>, status=expired, returned to sender").is_none());
+        assert!(split(b"Jan 27 07:00:04 mail").is_none());
+        assert!(split(b"Jan 27 07:00:04 mail no tag here").is_none());
+        assert!(split(b"").is_none());
+    }
+
+    #[test]
+    fn program_without_pid() {
+        let l = split(b"Jan 27 06:36:56 mail dovecot: imap-login: Login").unwrap();
+        assert_eq!(
+            (l.program, l.message),
+            (&b"dovecot"[..], &b"imap-login: Login"[..])
+        );
+    }
+}

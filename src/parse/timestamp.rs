@@ -1,0 +1,353 @@
+//! Timestamps of log lines: RFC 3339 and traditional syslog (no year, local
+//! time) into Unix seconds, and Unix seconds back into dates for reports.
+
+use jiff::tz::TimeZone;
+use std::cell::Cell;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (the usual era-based
+/// arithmetic: shift the year to start in March so the leap day is last).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The inverse of [`days_from_civil`]: (year, month, day).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// `2026-11-20` for a Unix time.
+pub fn format_day(ts: i64) -> String {
+    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `2026-11-20T08:01:02Z` for a Unix time.
+pub fn format_rfc3339(ts: i64) -> String {
+    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
+    let s = ts.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')))
+}
+
+/// Parses an RFC 3339 timestamp at the start of `b` (`2024-08-26T01:33:38.572449+00:00`,
+/// `...Z`, or with a space instead of `T`). Returns Unix seconds and the bytes
+/// consumed. A timestamp without an offset is taken as UTC.
+pub fn parse_rfc3339(b: &[u8]) -> Option<(i64, usize)> {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let year = digits(&b[0..4])?;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    let (h, mi, s) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let mut i = 19;
+    if i < b.len() && (b[i] == b'.' || b[i] == b',') {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+    }
+    let mut offset = 0i64;
+    if i < b.len() {
+        match b[i] {
+            b'Z' | b'z' => i += 1,
+            sign @ (b'+' | b'-') if b.len() >= i + 3 => {
+                let oh = digits(&b[i + 1..i + 3])?;
+                let mut j = i + 3;
+                let mut om = 0;
+                if b.len() >= j + 3 && b[j] == b':' {
+                    om = digits(&b[j + 1..j + 3])?;
+                    j += 3;
+                } else if b.len() >= j + 2 && b[j].is_ascii_digit() {
+                    om = digits(&b[j..j + 2])?;
+                    j += 2;
+                }
+                offset = i64::from(oh * 3600 + om * 60);
+                if sign == b'-' {
+                    offset = -offset;
+                }
+                i = j;
+            }
+            _ => {}
+        }
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    let secs = days * 86_400 + i64::from(h * 3600 + mi * 60 + s) - offset;
+    Some((secs, i))
+}
+
+/// Month number of a three-letter English month abbreviation.
+pub fn month_number(b: &[u8]) -> Option<u32> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+    ];
+    let m = b.get(..3)?;
+    MONTHS
+        .iter()
+        .position(|name| name[..] == *m)
+        .map(|i| i as u32 + 1)
+}
+
+/// A traditional syslog date without a year: `Nov 20 08:01:02` (day space- or
+/// zero-padded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyslogTime {
+    pub month: u32,
+    pub day: u32,
+    pub secs_of_day: u32,
+}
+
+/// Parses `Mmm dd HH:MM:SS` at the start of `b` (the day space-padded,
+/// zero-padded, or not padded at all: `Mar 7 02:09:33`), returning the date and
+/// the bytes consumed (a fraction after the seconds is consumed and ignored).
+pub fn parse_syslog(b: &[u8]) -> Option<(SyslogTime, usize)> {
+    if b.len() < 14 || b[3] != b' ' {
+        return None;
+    }
+    let month = month_number(b)?;
+    let (day, at) = match (b[4], b[5]) {
+        (b' ', d) => (digits(&[d])?, 7),
+        (d, b' ') => (digits(&[d])?, 6),
+        (a, d) => (digits(&[a, d])?, 7),
+    };
+    let t = b.get(at..at + 8)?;
+    if b[at - 1] != b' ' || t[2] != b':' || t[5] != b':' || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (h, m, s) = (digits(&t[0..2])?, digits(&t[3..5])?, digits(&t[6..8])?);
+    if h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    let mut used = at + 8;
+    if b.len() > used && b[used] == b'.' {
+        used += 1;
+        while used < b.len() && b[used].is_ascii_digit() {
+            used += 1;
+        }
+    }
+    Some((
+        SyslogTime {
+            month,
+            day,
+            secs_of_day: h * 3600 + m * 60 + s,
+        },
+        used,
+    ))
+}
+
+/// Turns year-less local syslog dates into Unix seconds.
+///
+/// The year comes from a reference date: the last line's date when it could be
+/// read cheaply, in the year of the file's modification time (or `--year`). A
+/// line whose month/day lies after the reference belongs to the year before:
+/// this is what makes a log that runs from December into January come out right.
+#[derive(Debug, Clone)]
+pub struct SyslogClock {
+    ref_year: i64,
+    ref_month: u32,
+    ref_day: u32,
+    tz: TimeZone,
+    /// Last (naive hour, offset seconds) looked up: offsets change rarely, and
+    /// looking them up per line would be the slowest part of a parse.
+    cache: Cell<(i64, i64)>,
+}
+
+impl SyslogClock {
+    /// `reference` is the Unix time the log was last written (mtime or now).
+    pub fn new(reference: i64, tz: TimeZone) -> SyslogClock {
+        let local = reference + Self::offset_of(&tz, reference);
+        let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+        SyslogClock {
+            ref_year: y,
+            ref_month: m,
+            ref_day: d,
+            tz,
+            cache: Cell::new((i64::MIN, 0)),
+        }
+    }
+
+    /// A clock whose reference is a given year (`--year`), optionally refined by
+    /// the month and day of the log's last line.
+    pub fn for_year(year: i64, last: Option<SyslogTime>, tz: TimeZone) -> SyslogClock {
+        let (m, d) = last.map_or((12, 31), |t| (t.month, t.day));
+        SyslogClock {
+            ref_year: year,
+            ref_month: m,
+            ref_day: d,
+            tz,
+            cache: Cell::new((i64::MIN, 0)),
+        }
+    }
+
+    /// Moves the reference to the date of the log's last line, keeping the year
+    /// the reference time gave (or the year before, when the last line's date
+    /// lies after the reference: the file was written on Jan 1 about Dec 31).
+    pub fn refine_with_last_line(&mut self, last: SyslogTime) {
+        if (last.month, last.day) > (self.ref_month, self.ref_day) {
+            self.ref_year -= 1;
+        }
+        self.ref_month = last.month;
+        self.ref_day = last.day;
+    }
+
+    fn offset_of(tz: &TimeZone, ts: i64) -> i64 {
+        match jiff::Timestamp::from_second(ts) {
+            Ok(t) => i64::from(tz.to_offset(t).seconds()),
+            Err(_) => 0,
+        }
+    }
+
+    /// Unix seconds of a syslog date.
+    pub fn resolve(&self, t: SyslogTime) -> i64 {
+        let year = if (t.month, t.day) > (self.ref_month, self.ref_day) {
+            self.ref_year - 1
+        } else {
+            self.ref_year
+        };
+        let naive = days_from_civil(year, t.month, t.day) * 86_400 + i64::from(t.secs_of_day);
+        let hour = naive.div_euclid(3600);
+        let (cached_hour, cached_offset) = self.cache.get();
+        let offset = if cached_hour == hour {
+            cached_offset
+        } else {
+            let offset = self.local_offset(naive);
+            self.cache.set((hour, offset));
+            offset
+        };
+        naive - offset
+    }
+
+    fn local_offset(&self, naive: i64) -> i64 {
+        // Offset at the naive instant read as UTC, corrected once: exact except
+        // within an hour of a DST change, where syslog times are ambiguous anyway.
+        let first = Self::offset_of(&self.tz, naive);
+        Self::offset_of(&self.tz, naive - first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        for days in [-800_000i64, -1, 0, 1, 10_957, 20_000, 20_778, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(format_rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(format_day(1_700_000_000), "2023-11-14");
+    }
+
+    #[test]
+    fn rfc3339_forms() {
+        let (t, n) = parse_rfc3339(b"2024-08-26T01:33:38.572449+00:00 host").unwrap();
+        assert_eq!((t, n), (1_724_636_018, 32));
+        let (t2, _) = parse_rfc3339(b"2021-05-16T00:01:42.278515+02:00").unwrap();
+        assert_eq!(format_rfc3339(t2), "2021-05-15T22:01:42Z");
+        let (t3, n3) = parse_rfc3339(b"2021-03-06T06:09:00.000Z Mar").unwrap();
+        assert_eq!((format_rfc3339(t3).as_str(), n3), ("2021-03-06T06:09:00Z", 24));
+        assert_eq!(parse_rfc3339(b"2021-13-06T06:09:00Z"), None);
+        assert_eq!(parse_rfc3339(b"Nov 20 08:01:02"), None);
+    }
+
+    #[test]
+    fn syslog_forms() {
+        let (t, n) = parse_syslog(b"Jun  3 07:08:59 host").unwrap();
+        assert_eq!((t.month, t.day, t.secs_of_day, n), (6, 3, 25_739, 15));
+        let (t, _) = parse_syslog(b"Jun 04 00:00:01 host").unwrap();
+        assert_eq!(t.day, 4);
+        let (t, n) = parse_syslog(b"Mar 7 02:09:33 server").unwrap();
+        assert_eq!((t.day, t.secs_of_day, n), (7, 2 * 3600 + 9 * 60 + 33, 14));
+        assert_eq!(parse_syslog(b"Foo 04 00:00:01 host"), None);
+        assert_eq!(parse_syslog(b"Jun 04 25:00:01 host"), None);
+    }
+
+    #[test]
+    fn year_rolls_back_for_months_after_the_reference() {
+        // Written on 2026-01-02: December lines are from 2025.
+        let reference = days_from_civil(2026, 1, 2) * 86_400 + 3600;
+        let clock = SyslogClock::new(reference, TimeZone::UTC);
+        let dec = SyslogTime {
+            month: 12,
+            day: 31,
+            secs_of_day: 0,
+        };
+        let jan = SyslogTime {
+            month: 1,
+            day: 1,
+            secs_of_day: 0,
+        };
+        assert_eq!(format_day(clock.resolve(dec)), "2025-12-31");
+        assert_eq!(format_day(clock.resolve(jan)), "2026-01-01");
+    }
+
+    #[test]
+    fn explicit_year_with_last_line() {
+        let last = SyslogTime {
+            month: 1,
+            day: 2,
+            secs_of_day: 0,
+        };
+        let clock = SyslogClock::for_year(2026, Some(last), TimeZone::UTC);
+        let dec = SyslogTime {
+            month: 12,
+            day: 30,
+            secs_of_day: 0,
+        };
+        assert_eq!(format_day(clock.resolve(dec)), "2025-12-30");
+        assert_eq!(format_day(clock.resolve(last)), "2026-01-02");
+    }
+
+    #[test]
+    fn local_time_zone_is_applied() {
+        let tz = TimeZone::get("Europe/Berlin").unwrap();
+        let reference = days_from_civil(2026, 12, 31) * 86_400;
+        let clock = SyslogClock::new(reference, tz);
+        let summer = SyslogTime {
+            month: 7,
+            day: 1,
+            secs_of_day: 12 * 3600,
+        };
+        let winter = SyslogTime {
+            month: 1,
+            day: 1,
+            secs_of_day: 12 * 3600,
+        };
+        assert_eq!(format_rfc3339(clock.resolve(summer)), "2026-07-01T10:00:00Z");
+        assert_eq!(format_rfc3339(clock.resolve(winter)), "2026-01-01T11:00:00Z");
+    }
+}

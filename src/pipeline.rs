@@ -1,0 +1,339 @@
+//! The read → parse → correlate driver: inputs in time order, each cut into
+//! newline-aligned chunks that a rayon pool parses in parallel, while this
+//! thread consumes the results strictly in input order.
+
+use crate::classify::Classifier;
+use crate::input::chunks::Chunker;
+use crate::input::{self, InputError, Source};
+use crate::model::Event;
+use crate::parse::postfix::{self, LineContext};
+use crate::parse::syslog::{leading_time, LineTime};
+use crate::parse::timestamp::SyslogClock;
+use crate::parse::{parse_chunk, ChunkOutput, Skip, SkipCounts};
+use crate::report::InputReport;
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jiff::tz::TimeZone;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+
+/// How to read the inputs.
+#[derive(Clone)]
+pub struct ReadOptions {
+    /// Worker threads for parsing (at least 1).
+    pub threads: usize,
+    /// Year of traditional syslog dates (`--year`); else from each file's mtime.
+    pub year: Option<i64>,
+    /// Stop at the first line in no known form.
+    pub strict: bool,
+    /// Show a progress bar (only drawn when stderr is a terminal).
+    pub progress: bool,
+    /// The current time (`--now` pins it), the year reference for stdin.
+    pub now: i64,
+    pub classifier: &'static Classifier,
+    pub tz: TimeZone,
+}
+
+/// What reading produced besides the events.
+#[derive(Debug, Default)]
+pub struct ReadSummary {
+    pub inputs: Vec<InputReport>,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    /// Warnings for stderr (skipped lines, truncated inputs).
+    pub warnings: Vec<String>,
+    /// An input could not be read to its end.
+    pub had_errors: bool,
+}
+
+struct Prepared {
+    source: Source,
+    opened: input::Opened,
+    clock: SyslogClock,
+    first: Option<i64>,
+}
+
+fn clock_for(opened: &input::Opened, opts: &ReadOptions) -> SyslogClock {
+    match opts.year {
+        Some(year) => SyslogClock::for_year(year, opened.last_syslog_time, opts.tz.clone()),
+        None => {
+            let mut clock = SyslogClock::new(opened.mtime.unwrap_or(opts.now), opts.tz.clone());
+            if let Some(last) = opened.last_syslog_time {
+                clock.refine_with_last_line(last);
+            }
+            clock
+        }
+    }
+}
+
+/// The time of the first timestamped line among the first 64 KiB.
+fn first_time(source: &Source, clock: &SyslogClock) -> Option<i64> {
+    let mut opened = input::open(source).ok()?;
+    let mut head = Vec::with_capacity(64 << 10);
+    opened
+        .reader
+        .by_ref()
+        .take(64 << 10)
+        .read_to_end(&mut head)
+        .ok()?;
+    head.split(|&c| c == b'\n').find_map(|line| {
+        leading_time(line).map(|(t, _)| match t {
+            LineTime::Absolute(ts) => ts,
+            LineTime::Syslog(t) => clock.resolve(t),
+        })
+    })
+}
+
+/// Opens every input (so that a bad path fails before any work) and orders
+/// them by their first timestamp: `mail.log mail.log.1 mail.log.2.gz` is read
+/// oldest first. With stdin among them, the given order is kept.
+fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, InputError> {
+    let mut prepared = Vec::new();
+    for source in sources {
+        let opened = input::open(source)?;
+        let clock = clock_for(&opened, opts);
+        let first = match source {
+            Source::Stdin => None,
+            Source::File(_) if sources.len() > 1 => first_time(source, &clock),
+            Source::File(_) => None,
+        };
+        prepared.push(Prepared {
+            source: source.clone(),
+            opened,
+            clock,
+            first,
+        });
+    }
+    if !sources.contains(&Source::Stdin) {
+        // Stable: inputs without a timestamp keep their place after the others.
+        prepared.sort_by_key(|p| p.first.map_or((1, 0), |t| (0, t)));
+    }
+    Ok(prepared)
+}
+
+/// Reads all inputs and calls `on_event(event, input_index)` for every event
+/// in input order. Input indexes refer to `ReadSummary::inputs`.
+pub fn read_all(
+    sources: &[Source],
+    opts: &ReadOptions,
+    mut on_event: impl FnMut(Event, usize),
+) -> Result<ReadSummary> {
+    let prepared = prepare(sources, opts)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.max(1))
+        .thread_name(|i| format!("bouncectl-parse-{i}"))
+        .build()
+        .context("cannot start the parser threads")?;
+    let total_size: Option<u64> = prepared.iter().map(|p| p.opened.size).sum();
+    let bar = progress_bar(opts.progress, total_size);
+    let mut summary = ReadSummary::default();
+    let mut done_bytes = 0u64;
+    for (index, p) in prepared.into_iter().enumerate() {
+        let name = p.opened.name.clone();
+        let size = p.opened.size.unwrap_or(0);
+        let report = read_one(
+            p,
+            index,
+            opts,
+            &pool,
+            &bar,
+            done_bytes,
+            &mut summary,
+            &mut on_event,
+        )?;
+        done_bytes += size;
+        summary.inputs.push(report);
+        let _ = name;
+    }
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+fn progress_bar(wanted: bool, total: Option<u64>) -> ProgressBar {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = match total {
+        Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr()),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+    };
+    let template = if total.is_some() {
+        "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}"
+    } else {
+        "{spinner} {msg} {bytes} {bytes_per_sec}"
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_one(
+    p: Prepared,
+    index: usize,
+    opts: &ReadOptions,
+    pool: &rayon::ThreadPool,
+    bar: &ProgressBar,
+    done_bytes: u64,
+    summary: &mut ReadSummary,
+    on_event: &mut impl FnMut(Event, usize),
+) -> Result<InputReport> {
+    let Prepared {
+        source,
+        opened,
+        clock,
+        ..
+    } = p;
+    let name = opened.name.clone();
+    bar.set_message(name.clone());
+    let read_bytes = opened.read_bytes.clone();
+    let mut chunker = Chunker::new(opened.reader);
+    let mut report = InputReport {
+        path: name.clone(),
+        format: "postfix".into(),
+        lines: 0,
+        events: 0,
+        skipped: 0,
+        skipped_by: SkipCounts::default(),
+        error: None,
+    };
+    let classifier = opts.classifier;
+    let window = opts.threads.max(1) * 2 + 1;
+    let mut first_unknown: Option<(u64, Skip, Vec<u8>)> = None;
+    let mut read_error: Option<std::io::Error> = None;
+    let mut strict_error: Option<String> = None;
+
+    std::thread::scope(|scope| -> Result<()> {
+        let (chunk_tx, chunk_rx) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
+        let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+        let reader_bar = bar.clone();
+        scope.spawn(move || loop {
+            let mut buf = free_rx.try_recv().unwrap_or_default();
+            let next = chunker.next_into(&mut buf);
+            reader_bar.set_position(done_bytes + read_bytes.load(Ordering::Relaxed));
+            let stop = !matches!(next, Ok(true));
+            let message = match next {
+                Ok(true) => Ok(buf),
+                Ok(false) => break,
+                Err(e) => Err(e),
+            };
+            if chunk_tx.send(message).is_err() || stop {
+                break;
+            }
+        });
+
+        let (result_tx, result_rx) = mpsc::channel::<(u64, ChunkOutput, Vec<u8>)>();
+        let mut in_flight = 0usize;
+        let mut sent = 0u64;
+        let mut next = 0u64;
+        let mut waiting: BTreeMap<u64, ChunkOutput> = BTreeMap::new();
+        let mut reader_done = false;
+        loop {
+            while !reader_done && in_flight < window && strict_error.is_none() {
+                match chunk_rx.recv() {
+                    Ok(Ok(chunk)) => {
+                        let tx = result_tx.clone();
+                        let clock = clock.clone();
+                        let seq = sent;
+                        pool.spawn(move || {
+                            let ctx = LineContext {
+                                clock: &clock,
+                                classifier,
+                            };
+                            let out = parse_chunk(&chunk, |line| postfix::parse_line(line, &ctx));
+                            let _ = tx.send((seq, out, chunk));
+                        });
+                        sent += 1;
+                        in_flight += 1;
+                    }
+                    Ok(Err(e)) => {
+                        read_error = Some(e);
+                        reader_done = true;
+                    }
+                    Err(_) => reader_done = true,
+                }
+            }
+            if in_flight == 0 {
+                break;
+            }
+            let (seq, out, buf) = result_rx.recv().context("a parser thread stopped")?;
+            in_flight -= 1;
+            let _ = free_tx.send(buf);
+            waiting.insert(seq, out);
+            while let Some(out) = waiting.remove(&next) {
+                next += 1;
+                if strict_error.is_some() {
+                    continue;
+                }
+                let base = report.lines;
+                if let Some((line, skip, text)) = out.first_unknown {
+                    if first_unknown.is_none() {
+                        first_unknown = Some((base + u64::from(line) + 1, skip, text));
+                    }
+                    if opts.strict {
+                        let (line, skip, text) = first_unknown
+                            .as_ref()
+                            .map(|f| (f.0, f.1, f.2.clone()))
+                            .unwrap_or((0, skip, Vec::new()));
+                        strict_error = Some(format!(
+                            "{name}:{line}: {} line (--strict stops here; without it the line is skipped and counted): {}",
+                            skip_words(skip),
+                            crate::output::sanitize(&String::from_utf8_lossy(&text))
+                        ));
+                        continue;
+                    }
+                }
+                report.lines += out.lines;
+                report.events += out.events.len() as u64;
+                report.skipped_by.merge(&out.skipped);
+                for (_, event) in out.events {
+                    summary.first = Some(summary.first.map_or(event.ts, |f| f.min(event.ts)));
+                    summary.last = Some(summary.last.map_or(event.ts, |l| l.max(event.ts)));
+                    on_event(event, index);
+                }
+            }
+        }
+        drop(chunk_rx);
+        Ok(())
+    })?;
+
+    if let Some(message) = strict_error {
+        bail!(message);
+    }
+    report.skipped = report.skipped_by.total();
+    if let Some(e) = read_error {
+        let what = match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => "ends early (truncated compressed file?)".to_string(),
+            _ => format!("read error: {e}"),
+        };
+        let message = format!(
+            "{name}: {what}; the {} lines before it were counted",
+            report.lines
+        );
+        summary.warnings.push(message.clone());
+        report.error = Some(message);
+        summary.had_errors = true;
+    }
+    let unknown = report.skipped_by.unknown_form + report.skipped_by.unrecognized;
+    if let Some((line, skip, text)) = first_unknown {
+        summary.warnings.push(format!(
+            "{name}: {unknown} line{} in no known form skipped (first, line {line}, {}: {})",
+            if unknown == 1 { "" } else { "s" },
+            skip_words(skip),
+            crate::output::sanitize(&String::from_utf8_lossy(&text))
+        ));
+    }
+    let _ = source;
+    Ok(report)
+}
+
+fn skip_words(skip: Skip) -> &'static str {
+    match skip {
+        Skip::OtherProgram => "other program",
+        Skip::UnknownForm => "unknown form",
+        Skip::Unrecognized => "unrecognized",
+    }
+}

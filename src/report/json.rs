@@ -1,0 +1,42 @@
+//! `--format json`: the `bouncectl.report/v1` document of DESIGN.md §4, pretty
+//! printed, one object. Field by field:
+//!
+//! - `schema`: always `"bouncectl.report/v1"`.
+//! - `inputs[]`: `path`, detected `format`, `lines` read, `events` (lines that
+//!   carried a delivery fact), `skipped` lines and `skipped_by` reason
+//!   (`other_program`, `unknown_form`, `unrecognized`), `error` if it could not
+//!   be read to the end.
+//! - `period.first` / `period.last`: RFC 3339 UTC times of the first and last
+//!   event, `null` without events.
+//! - `deliveries`: `total` (= delivered + hard + soft + block + pending),
+//!   `deferred_then_delivered`, `deferral_attempts` (deferral lines).
+//! - `excluded`: deliveries left out of every count above: `local` (mailboxes,
+//!   pipes, content-filter hops) and `notifications` (null sender).
+//! - `rates`: fractions of 1 over final deliveries (delivered + hard + soft +
+//!   block); `deferral` is over all deliveries. Rounded to 4 decimals.
+//! - `status`: bounce-rate band, `healthy` / `warning` / `critical`, against
+//!   `thresholds.warning` / `thresholds.critical`.
+//! - `by_domain[]`, `by_day[]`: `key`, `total`, `delivered`, `hard`, `soft`,
+//!   `block`, `pending`, `bounce_rate`; sorted by total (then key), by day by
+//!   date; `--top N` limits `by_domain`.
+//! - `by_reason[]`: `key` (a reason), `class`, `count` of bounced deliveries.
+//! - `suppression`: `total`, `new`, `at_risk` (1..N-1 consecutive soft
+//!   bounces), `violations` (deliveries after suppression).
+//! - `alerts[]`: `level` (`info`, `warning`, `critical`), `code`
+//!   (`bounce-rate`, `hard-rate`, `soft-rate`, `sender-block`, `rate-limited`,
+//!   `no-deliveries`), `message`, and where it applies `domain`, `count`,
+//!   `diagnostic`.
+//! - `hard_status`: hard-rate band (`healthy`, `caution`, `throttling`,
+//!   `emergency`); `deferrals[]`: deferral attempts by reason.
+
+use super::{Render, Report};
+
+pub struct Json;
+
+impl Render for Json {
+    fn render(&self, report: &Report) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(report).unwrap_or_default();
+        out.push(b'\n');
+        out
+    }
+}

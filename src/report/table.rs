@@ -1,0 +1,232 @@
+//! `--format table` (the default): the report as text tables for a person at
+//! a terminal, 80 columns wide, foreign text sanitized.
+
+use super::{Alert, DomainRow, Level, Render, Report};
+use crate::output::sanitize;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle};
+use std::fmt::Write;
+
+/// Text width of the tables.
+const WIDTH: u16 = 80;
+/// Longest diagnostic shown under an alert.
+const DIAGNOSTIC_CHARS: usize = 150;
+
+pub struct TableFormat;
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `0.04871` → `4.87%`.
+pub fn percent(f: f64) -> String {
+    format!("{:.2}%", f * 100.0)
+}
+
+/// Columns apart by a space, a dashed line under the header, nothing else.
+const STYLE: TableStyle = TableStyle::new()
+    .header_lines(ContentLineStyle::none().junction(' '))
+    .header_separator(LineStyle::none().fill('-').junction(' '))
+    .content_lines(ContentLineStyle::none().junction(' '));
+
+fn new_table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(STYLE)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(WIDTH)
+        .set_header(header.iter().map(Cell::new));
+    t
+}
+
+fn right(t: &mut Table, from: usize) {
+    let n = t.column_count();
+    for i in from..n {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    let clean = sanitize(text);
+    if clean.chars().count() <= max {
+        clean
+    } else {
+        let cut: String = clean.chars().take(max - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+fn section(out: &mut String, title: &str, table: &Table) {
+    let _ = writeln!(out, "\n{title}");
+    for line in table.to_string().lines() {
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+fn breakdown(rows: &[DomainRow], first: &str) -> Table {
+    let mut t = new_table(&[
+        first,
+        "total",
+        "delivered",
+        "hard",
+        "soft",
+        "block",
+        "pending",
+        "bounce",
+    ]);
+    for r in rows {
+        t.add_row(vec![
+            truncate(&r.key, 32),
+            thousands(r.total),
+            thousands(r.delivered),
+            thousands(r.hard),
+            thousands(r.soft),
+            thousands(r.block),
+            thousands(r.pending),
+            percent(r.bounce_rate),
+        ]);
+    }
+    right(&mut t, 1);
+    t
+}
+
+fn alert_line(out: &mut String, a: &Alert) {
+    let level = match a.level {
+        Level::Critical => "CRITICAL",
+        Level::Warning => "WARNING",
+        Level::Info | Level::Healthy => "info",
+    };
+    let _ = writeln!(out, "  {level:<8} {}", sanitize(&a.message));
+    if let Some(d) = &a.diagnostic {
+        let _ = writeln!(out, "           \"{}\"", truncate(d, DIAGNOSTIC_CHARS));
+    }
+}
+
+impl Render for TableFormat {
+    fn render(&self, r: &Report) -> Vec<u8> {
+        let mut out = String::new();
+        let period = match (&r.period.first, &r.period.last) {
+            (Some(a), Some(b)) => format!("{} → {}", a.replace('T', " "), b.replace('T', " ")),
+            _ => "no timestamped events".into(),
+        };
+        let _ = writeln!(out, "bouncectl report · {period}");
+        let _ = writeln!(
+            out,
+            "Status: {} · bounce rate {} (warning ≥ {}, critical > {}) · hard-rate band: {}",
+            r.status.as_str().to_uppercase(),
+            percent(r.rates.bounce),
+            percent(r.thresholds.warning),
+            percent(r.thresholds.critical),
+            r.hard_status.as_str()
+        );
+
+        let d = &r.deliveries;
+        let mut t = new_table(&["deliveries", "count", "rate"]);
+        let rows: [(&str, u64, Option<f64>); 8] = [
+            ("delivered", d.delivered, None),
+            ("hard bounces", d.hard, Some(r.rates.hard)),
+            ("soft bounces", d.soft, Some(r.rates.soft)),
+            ("blocks (sender-side)", d.block, Some(r.rates.block)),
+            ("pending (deferred only)", d.pending, None),
+            ("total", d.total, Some(r.rates.bounce)),
+            ("deferred, then delivered", d.deferred_then_delivered, None),
+            ("deferral attempts", d.deferral_attempts, Some(r.rates.deferral)),
+        ];
+        for (label, n, rate) in rows {
+            t.add_row(vec![
+                label.to_string(),
+                thousands(n),
+                rate.map(percent).unwrap_or_default(),
+            ]);
+        }
+        right(&mut t, 1);
+        section(
+            &mut out,
+            "Deliveries (rates over final outcomes; total rate = bounce rate; deferral rate over all)",
+            &t,
+        );
+        let _ = writeln!(
+            out,
+            "  not counted: {} local, {} bounce notifications (--include-local, --include-notifications)",
+            thousands(r.excluded.local),
+            thousands(r.excluded.notifications)
+        );
+
+        if !r.alerts.is_empty() {
+            let _ = writeln!(out, "\nAlerts");
+            for a in &r.alerts {
+                alert_line(&mut out, a);
+            }
+        }
+        if !r.by_domain.is_empty() {
+            section(
+                &mut out,
+                "By recipient domain",
+                &breakdown(&r.by_domain, "domain"),
+            );
+        }
+        if !r.by_reason.is_empty() {
+            let mut t = new_table(&["reason", "class", "bounces"]);
+            for row in &r.by_reason {
+                t.add_row(vec![row.key.clone(), row.class.clone(), thousands(row.count)]);
+            }
+            right(&mut t, 2);
+            section(&mut out, "By reason", &t);
+        }
+        if !r.deferrals.is_empty() {
+            let mut t = new_table(&["reason", "attempts"]);
+            for row in &r.deferrals {
+                t.add_row(vec![row.key.clone(), thousands(row.count)]);
+            }
+            right(&mut t, 1);
+            section(&mut out, "Deferrals by reason", &t);
+        }
+        if r.by_day.len() > 1 {
+            section(&mut out, "By day (UTC)", &breakdown(&r.by_day, "day"));
+        }
+        let s = &r.suppression;
+        let _ = writeln!(
+            out,
+            "\nSuppression: {} addresses to suppress, {} at risk (consecutive soft bounces), {} sends after suppression",
+            thousands(s.total),
+            thousands(s.at_risk),
+            thousands(s.violations)
+        );
+        let mut t = new_table(&["input", "format", "lines", "events", "skipped"]);
+        for i in &r.inputs {
+            t.add_row(vec![
+                Cell::new(truncate(&i.path, 40)),
+                Cell::new(&i.format),
+                Cell::new(thousands(i.lines)),
+                Cell::new(thousands(i.events)),
+                Cell::new(thousands(i.skipped)),
+            ]);
+        }
+        right(&mut t, 2);
+        section(&mut out, "Inputs", &t);
+        out.into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(percent(0.0487), "4.87%");
+    }
+}
