@@ -8,7 +8,8 @@ use crate::report::{
     Alert, DeferralRow, Deliveries, DomainRow, Excluded, HardBand, InputReport, Level, Period, Rates,
     ReasonRow, Report, Suppression, Thresholds, SCHEMA,
 };
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 
 /// What the user chose about counting and alerting.
 #[derive(Debug, Clone)]
@@ -21,6 +22,10 @@ pub struct Settings {
     pub critical: f64,
     /// Rows in the by-domain breakdown (0: all).
     pub top: usize,
+    /// Final deliveries a domain needs before its own rate can raise a
+    /// warning or critical alert (below it, alerts are `info`): three bounces
+    /// out of five should not page anyone.
+    pub min_volume: u64,
 }
 
 impl Default for Settings {
@@ -32,6 +37,7 @@ impl Default for Settings {
             warning: 0.02,
             critical: 0.05,
             top: 10,
+            min_volume: 100,
         }
     }
 }
@@ -155,13 +161,13 @@ impl Aggregator {
             deferral_attempts: 0,
             with_deferral: 0,
             excluded: Excluded::default(),
-            by_domain: HashMap::new(),
-            by_reason: HashMap::new(),
+            by_domain: HashMap::default(),
+            by_reason: HashMap::default(),
             by_day: BTreeMap::new(),
-            deferral_reasons: HashMap::new(),
-            blocks: HashMap::new(),
-            rate_limits: HashMap::new(),
-            addresses: HashMap::new(),
+            deferral_reasons: HashMap::default(),
+            blocks: HashMap::default(),
+            rate_limits: HashMap::default(),
+            addresses: HashMap::default(),
             suppressed: 0,
             violations: 0,
         }
@@ -173,9 +179,9 @@ impl Aggregator {
             && (!notification || self.settings.include_notifications)
     }
 
-    fn suppression(&mut self, d: &Delivery) {
+    fn suppression(&mut self, d: &Delivery<'_>) {
         let promote_after = self.settings.promote_after.max(1);
-        let state = self.addresses.get(&d.rcpt).copied();
+        let state = self.addresses.get(d.rcpt).copied();
         if state.is_some_and(|s| s.suppressed) {
             if d.outcome != Outcome::Pending {
                 self.violations += 1;
@@ -196,9 +202,9 @@ impl Aggregator {
             self.suppressed += 1;
         }
         if s.suppressed || s.soft_streak > 0 {
-            self.addresses.insert(d.rcpt.clone(), s);
+            self.addresses.insert(d.rcpt.into(), s);
         } else if state.is_some() {
-            self.addresses.remove(&d.rcpt);
+            self.addresses.remove(d.rcpt);
         }
     }
 
@@ -374,30 +380,58 @@ impl Aggregator {
                 ),
             );
         }
-        for (domain, trouble) in top_troubles(&self.blocks) {
-            let finals = self.by_domain.get(domain).map_or(0, Tally::finals);
-            let level = if ratio(trouble.count, finals) > s.critical {
+        if rates.block >= s.warning && self.all.finals() > 0 {
+            let level = if rates.block > s.critical {
                 Level::Critical
             } else {
                 Level::Warning
             };
+            push(
+                level,
+                "block-rate",
+                format!(
+                    "{} of deliveries were refused for sender-side reasons (blocklist, authentication, \
+                     reputation): fix the sending side; these recipients are not suppressed",
+                    pct(rates.block)
+                ),
+            );
+        }
+        for (domain, trouble) in top_troubles(&self.blocks) {
+            let finals = self.by_domain.get(domain).map_or(0, Tally::finals);
+            let share = ratio(trouble.count, finals);
+            let level = if finals < s.min_volume {
+                Level::Info
+            } else if share > s.critical {
+                Level::Critical
+            } else if share >= s.warning {
+                Level::Warning
+            } else {
+                Level::Info
+            };
+            let what = format!("{} of {} deliveries blocked", trouble.count, finals);
             alerts.push(trouble_alert(
                 level,
                 "sender-block",
                 domain,
                 trouble,
                 "is blocking",
-                "blocked",
+                what,
             ));
         }
         for (domain, trouble) in top_troubles(&self.rate_limits) {
+            let plural = if trouble.count == 1 {
+                "deferral"
+            } else {
+                "deferrals"
+            };
+            let what = format!("{} {plural}", trouble.count);
             alerts.push(trouble_alert(
                 Level::Info,
                 "rate-limited",
                 domain,
                 trouble,
                 "is rate-limiting",
-                "deferred",
+                what,
             ));
         }
         alerts
@@ -411,8 +445,8 @@ fn top_troubles(map: &HashMap<Box<str>, Trouble>) -> Vec<(&str, &Trouble)> {
     list
 }
 
-/// "outlook.com is blocking 203.0.113.25 (S3150): 12 deliveries blocked".
-fn trouble_alert(level: Level, code: &str, domain: &str, t: &Trouble, verb: &str, noun: &str) -> Alert {
+/// "outlook.com is blocking 203.0.113.25 (S3150): 12 of 240 deliveries blocked".
+fn trouble_alert(level: Level, code: &str, domain: &str, t: &Trouble, verb: &str, what: String) -> Alert {
     let (diagnostic, status) = match &t.sample {
         Some((d, s)) => (Some(d.to_string()), s.as_deref()),
         None => (None, None),
@@ -424,11 +458,10 @@ fn trouble_alert(level: Level, code: &str, domain: &str, t: &Trouble, verb: &str
     let whom = our_address_in(reply).unwrap_or_else(|| "us".into());
     let label = provider_code_in(reply).or_else(|| status.map(String::from));
     let label = label.map(|l| format!(" ({l})")).unwrap_or_default();
-    let plural = if t.count == 1 { "delivery" } else { "deliveries" };
     Alert {
         level,
         code: code.into(),
-        message: format!("{domain} {verb} {whom}{label}: {} {plural} {noun}", t.count),
+        message: format!("{domain} {verb} {whom}{label}: {what}"),
         domain: Some(domain.into()),
         count: Some(t.count),
         diagnostic,
@@ -466,7 +499,7 @@ fn provider_code_in(reply: &[u8]) -> Option<String> {
 }
 
 impl Sink for Aggregator {
-    fn delivery(&mut self, d: Delivery) {
+    fn delivery(&mut self, d: Delivery<'_>) {
         if !self.in_scope(d.scope, d.notification) {
             if d.notification && !self.settings.include_notifications {
                 self.excluded.notifications += 1;
@@ -502,7 +535,7 @@ impl Sink for Aggregator {
                 self.blocks
                     .entry(domain.into())
                     .or_default()
-                    .add(&d.diagnostic, d.status_code.as_deref());
+                    .add(d.diagnostic, d.status_code);
             }
         }
         self.suppression(&d);

@@ -34,6 +34,10 @@ pub struct Cli {
     /// Pin the current time (RFC 3339 or Unix seconds), for reproducible runs
     #[arg(long, global = true, hide = true, value_name = "TIME")]
     pub now: Option<String>,
+
+    /// Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)
+    #[arg(long, global = true, hide = true, value_name = "BYTES")]
+    pub chunk_size: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +119,11 @@ pub struct AnalyzeArgs {
     /// Bounce rate above which the band is critical (5% or 0.05)
     #[arg(long, value_name = "RATE", default_value = "5%", value_parser = parse_rate)]
     pub crit: f64,
+
+    /// Final deliveries a domain needs before its own block rate can raise a
+    /// warning or critical alert (below it the alert is only informational)
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub min_volume: u64,
 
     /// Consecutive soft-bounced deliveries that suppress an address
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]

@@ -3,22 +3,24 @@
 //! after its `removed` line.
 
 use crate::model::{Attempt, AttemptStatus, Class, Event, EventKind, MsgId, Outcome, Reason, Scope};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
-/// One message to one recipient, with its final (or pending) outcome.
+/// One message to one recipient, with its final (or pending) outcome. A view
+/// into the correlator's state: a sink copies what it keeps, so deliveries
+/// that only add to counters cost no allocation.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Delivery {
+pub struct Delivery<'a> {
     pub msg: MsgId,
-    pub rcpt: Box<str>,
+    pub rcpt: &'a str,
     /// Envelope sender, when the log showed it (`""`: our own notification).
-    pub sender: Option<Box<str>>,
+    pub sender: Option<&'a str>,
     pub outcome: Outcome,
     /// Reason of a bounce, or of the last deferral of a pending delivery.
     pub reason: Option<Reason>,
     /// The rule that decided the reason.
     pub rule: Option<&'static str>,
-    pub status_code: Option<Box<str>>,
-    pub diagnostic: Box<str>,
+    pub status_code: Option<&'a str>,
+    pub diagnostic: &'a str,
     /// Deferral attempts before the outcome.
     pub deferrals: u32,
     pub first_ts: i64,
@@ -27,15 +29,15 @@ pub struct Delivery {
     pub scope: Scope,
     /// The message is a bounce notification we generated (null sender).
     pub notification: bool,
-    pub relay: Option<Box<str>>,
+    pub relay: Option<&'a str>,
     /// Index of the input the final line came from.
     pub source: usize,
 }
 
-impl Delivery {
+impl Delivery<'_> {
     /// The recipient's domain (after the last `@`), or the whole address.
     pub fn domain(&self) -> &str {
-        domain_of(&self.rcpt)
+        domain_of(self.rcpt)
     }
 }
 
@@ -46,7 +48,7 @@ pub fn domain_of(address: &str) -> &str {
 /// Receives what the correlator decides, in order.
 pub trait Sink {
     /// A delivery reached its outcome (or is still pending at the end).
-    fn delivery(&mut self, delivery: Delivery);
+    fn delivery(&mut self, delivery: Delivery<'_>);
     /// A deferral attempt (a delivery may have many).
     fn deferral(&mut self, attempt: &Attempt, ts: i64, notification: bool);
 }
@@ -58,16 +60,59 @@ struct RcptState {
     last_ts: i64,
     scope: Scope,
     relay: Option<Box<str>>,
-    last: Option<Box<Attempt>>,
+    last: Option<Attempt>,
     done: bool,
     source: usize,
+}
+
+/// The recipients of one message: most messages have one to a few, so a
+/// vector with a linear search; an index is added for mailing-list sized ones.
+#[derive(Debug, Default)]
+struct Rcpts {
+    list: Vec<(Box<str>, RcptState)>,
+    index: Option<FxHashMap<Box<str>, usize>>,
+}
+
+/// Recipients a message may have before an index is worth its memory.
+const LINEAR_RCPTS: usize = 16;
+
+impl Rcpts {
+    fn position(&self, rcpt: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(rcpt).copied(),
+            None => self.list.iter().position(|(r, _)| &**r == rcpt),
+        }
+    }
+
+    fn get_or_insert_with(&mut self, rcpt: &str, make: impl FnOnce() -> RcptState) -> &mut RcptState {
+        let at = match self.position(rcpt) {
+            Some(at) => at,
+            None => {
+                self.list.push((rcpt.into(), make()));
+                let at = self.list.len() - 1;
+                if let Some(index) = &mut self.index {
+                    index.insert(rcpt.into(), at);
+                } else if self.list.len() > LINEAR_RCPTS {
+                    self.index = Some(
+                        self.list
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (r, _))| (r.clone(), i))
+                            .collect(),
+                    );
+                }
+                at
+            }
+        };
+        &mut self.list[at].1
+    }
 }
 
 #[derive(Debug, Default)]
 struct Message {
     sender: Option<Box<str>>,
     notification: bool,
-    rcpts: HashMap<Box<str>, RcptState>,
+    rcpts: Rcpts,
 }
 
 impl Message {
@@ -88,7 +133,7 @@ pub struct CorrelateStats {
 /// Turns events into deliveries; memory holds only messages still in the queue.
 #[derive(Debug, Default)]
 pub struct Correlator {
-    messages: HashMap<MsgId, Message>,
+    messages: FxHashMap<MsgId, Message>,
     pub stats: CorrelateStats,
 }
 
@@ -110,7 +155,7 @@ impl Correlator {
             EventKind::Notification => {
                 self.messages.entry(event.msg).or_default().notification = true;
             }
-            EventKind::Attempt(attempt) => self.attempt(event.msg, event.ts, attempt, source, sink),
+            EventKind::Attempt(attempt) => self.attempt(event.msg, event.ts, *attempt, source, sink),
             EventKind::Expired => self.expire(event.msg, event.ts, sink),
             EventKind::Removed => {
                 if let Some(message) = self.messages.remove(&event.msg) {
@@ -120,23 +165,19 @@ impl Correlator {
         }
     }
 
-    fn attempt(&mut self, msg: MsgId, ts: i64, attempt: Box<Attempt>, source: usize, sink: &mut impl Sink) {
+    fn attempt(&mut self, msg: MsgId, ts: i64, attempt: Attempt, source: usize, sink: &mut impl Sink) {
         let message = self.messages.entry(msg).or_default();
         let notification = message.is_notification();
-        let sender = message.sender.clone();
-        let state = message
-            .rcpts
-            .entry(attempt.rcpt.clone())
-            .or_insert_with(|| RcptState {
-                deferrals: 0,
-                first_ts: ts,
-                last_ts: ts,
-                scope: attempt.scope,
-                relay: None,
-                last: None,
-                done: false,
-                source,
-            });
+        let state = message.rcpts.get_or_insert_with(&attempt.rcpt, || RcptState {
+            deferrals: 0,
+            first_ts: ts,
+            last_ts: ts,
+            scope: attempt.scope,
+            relay: None,
+            last: None,
+            done: false,
+            source,
+        });
         if state.done {
             self.stats.duplicate_finals += 1;
             return;
@@ -145,7 +186,7 @@ impl Correlator {
         state.scope = attempt.scope;
         state.source = source;
         if attempt.relay.is_some() {
-            state.relay = attempt.relay.clone();
+            state.relay.clone_from(&attempt.relay);
         }
         let outcome = match attempt.status {
             AttemptStatus::Deferred => {
@@ -160,25 +201,24 @@ impl Correlator {
             }
         };
         state.done = true;
-        let delivery = Delivery {
+        state.last = None;
+        sink.delivery(Delivery {
             msg,
-            rcpt: attempt.rcpt.clone(),
-            sender,
+            rcpt: &attempt.rcpt,
+            sender: message.sender.as_deref(),
             outcome,
             reason: attempt.verdict.as_ref().map(|v| v.reason),
             rule: attempt.verdict.as_ref().map(|v| v.rule),
-            status_code: attempt.status_code.clone(),
-            diagnostic: attempt.diagnostic.clone(),
+            status_code: attempt.status_code.as_deref(),
+            diagnostic: &attempt.diagnostic,
             deferrals: state.deferrals,
             first_ts: state.first_ts,
             ts,
             scope: attempt.scope,
             notification,
-            relay: state.relay.clone(),
+            relay: state.relay.as_deref(),
             source,
-        };
-        state.last = None;
-        sink.delivery(delivery);
+        });
     }
 
     /// Postfix qmgr `status=expired`: every still-pending recipient bounces
@@ -189,8 +229,13 @@ impl Correlator {
             return;
         };
         let notification = message.is_notification();
-        let mut expired: Vec<(&Box<str>, &mut RcptState)> =
-            message.rcpts.iter_mut().filter(|(_, s)| !s.done).collect();
+        let mut expired: Vec<(&str, &mut RcptState)> = message
+            .rcpts
+            .list
+            .iter_mut()
+            .map(|(r, s)| (&**r, s))
+            .filter(|(_, s)| !s.done)
+            .collect();
         if expired.is_empty() {
             self.stats.expired_unknown += 1;
             return;
@@ -202,19 +247,19 @@ impl Correlator {
             let last = state.last.take();
             sink.delivery(Delivery {
                 msg,
-                rcpt: rcpt.clone(),
-                sender: message.sender.clone(),
+                rcpt,
+                sender: message.sender.as_deref(),
                 outcome: Outcome::Bounced(Class::Soft),
                 reason: Some(Reason::Expired),
                 rule: Some("postfix.expired"),
-                status_code: last.as_ref().and_then(|a| a.status_code.clone()),
-                diagnostic: last.map_or_else(Box::default, |a| a.diagnostic),
+                status_code: last.as_ref().and_then(|a| a.status_code.as_deref()),
+                diagnostic: last.as_ref().map_or("", |a| &a.diagnostic),
                 deferrals: state.deferrals,
                 first_ts: state.first_ts,
                 ts,
                 scope: state.scope,
                 notification,
-                relay: state.relay.clone(),
+                relay: state.relay.as_deref(),
                 source: state.source,
             });
         }
@@ -234,25 +279,25 @@ impl Correlator {
 fn flush_pending(msg: MsgId, message: Message, sink: &mut impl Sink) {
     let notification = message.is_notification();
     let mut pending: Vec<(Box<str>, RcptState)> =
-        message.rcpts.into_iter().filter(|(_, s)| !s.done).collect();
+        message.rcpts.list.into_iter().filter(|(_, s)| !s.done).collect();
     pending.sort_by(|a, b| a.0.cmp(&b.0));
     for (rcpt, state) in pending {
         let last = state.last;
         sink.delivery(Delivery {
             msg,
-            rcpt,
-            sender: message.sender.clone(),
+            rcpt: &rcpt,
+            sender: message.sender.as_deref(),
             outcome: Outcome::Pending,
             reason: last.as_ref().and_then(|a| a.verdict.as_ref().map(|v| v.reason)),
             rule: last.as_ref().and_then(|a| a.verdict.as_ref().map(|v| v.rule)),
-            status_code: last.as_ref().and_then(|a| a.status_code.clone()),
-            diagnostic: last.map_or_else(Box::default, |a| a.diagnostic),
+            status_code: last.as_ref().and_then(|a| a.status_code.as_deref()),
+            diagnostic: last.as_ref().map_or("", |a| &a.diagnostic),
             deferrals: state.deferrals,
             first_ts: state.first_ts,
             ts: state.last_ts,
             scope: state.scope,
             notification,
-            relay: state.relay,
+            relay: state.relay.as_deref(),
             source: state.source,
         });
     }
@@ -263,15 +308,33 @@ mod tests {
     use super::*;
     use crate::model::Verdict;
 
+    /// What the tests look at of a delivery.
+    #[derive(Debug)]
+    struct Seen {
+        rcpt: String,
+        sender: Option<String>,
+        outcome: Outcome,
+        reason: Option<Reason>,
+        deferrals: u32,
+        notification: bool,
+    }
+
     #[derive(Default)]
     struct Collect {
-        deliveries: Vec<Delivery>,
+        deliveries: Vec<Seen>,
         deferrals: usize,
     }
 
     impl Sink for Collect {
-        fn delivery(&mut self, d: Delivery) {
-            self.deliveries.push(d);
+        fn delivery(&mut self, d: Delivery<'_>) {
+            self.deliveries.push(Seen {
+                rcpt: d.rcpt.into(),
+                sender: d.sender.map(String::from),
+                outcome: d.outcome,
+                reason: d.reason,
+                deferrals: d.deferrals,
+                notification: d.notification,
+            });
         }
         fn deferral(&mut self, _: &Attempt, _: i64, _: bool) {
             self.deferrals += 1;
@@ -356,7 +419,7 @@ mod tests {
         let outcomes: Vec<_> = out
             .deliveries
             .iter()
-            .map(|d| (&*d.rcpt, d.outcome, d.reason))
+            .map(|d| (d.rcpt.as_str(), d.outcome, d.reason))
             .collect();
         assert_eq!(
             outcomes,

@@ -9,6 +9,8 @@ pub mod classify;
 pub mod cli;
 pub mod commands;
 pub mod correlate;
+#[doc(hidden)]
+pub mod genlog;
 pub mod input;
 pub mod model;
 pub mod output;

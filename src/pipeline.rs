@@ -6,10 +6,9 @@ use crate::classify::Classifier;
 use crate::input::chunks::Chunker;
 use crate::input::{self, InputError, Source};
 use crate::model::Event;
-use crate::parse::postfix::{self, LineContext};
 use crate::parse::syslog::{leading_time, LineTime};
 use crate::parse::timestamp::SyslogClock;
-use crate::parse::{parse_chunk, ChunkOutput, Skip, SkipCounts};
+use crate::parse::{parse_chunk, ChunkOutput, Format, LineContext, Skip, SkipCounts};
 use crate::report::InputReport;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -34,6 +33,10 @@ pub struct ReadOptions {
     pub now: i64,
     pub classifier: &'static Classifier,
     pub tz: TimeZone,
+    /// Bytes per parse chunk.
+    pub chunk_size: usize,
+    /// `--input-format`; `None`: recognise each input's format.
+    pub format: Option<Format>,
 }
 
 /// What reading produced besides the events.
@@ -49,9 +52,9 @@ pub struct ReadSummary {
 }
 
 struct Prepared {
-    source: Source,
     opened: input::Opened,
     clock: SyslogClock,
+    format: Format,
     first: Option<i64>,
 }
 
@@ -68,48 +71,58 @@ fn clock_for(opened: &input::Opened, opts: &ReadOptions) -> SyslogClock {
     }
 }
 
-/// The time of the first timestamped line among the first 64 KiB.
-fn first_time(source: &Source, clock: &SyslogClock) -> Option<i64> {
-    let mut opened = input::open(source).ok()?;
-    let mut head = Vec::with_capacity(64 << 10);
-    opened
-        .reader
-        .by_ref()
-        .take(64 << 10)
-        .read_to_end(&mut head)
-        .ok()?;
+/// How much of each input is read ahead to recognise its format and time.
+const HEAD: u64 = 64 << 10;
+
+/// The time of the first timestamped line in `head`.
+fn first_time(head: &[u8], clock: &SyslogClock) -> Option<i64> {
     head.split(|&c| c == b'\n').find_map(|line| {
-        leading_time(line).map(|(t, _)| match t {
-            LineTime::Absolute(ts) => ts,
-            LineTime::Syslog(t) => clock.resolve(t),
+        leading_time(line).and_then(|(t, _)| match t {
+            LineTime::Rfc3339(_) => t.absolute(),
+            LineTime::Syslog(t) => Some(clock.resolve(t)),
         })
     })
 }
 
-/// Opens every input (so that a bad path fails before any work) and orders
-/// them by their first timestamp: `mail.log mail.log.1 mail.log.2.gz` is read
-/// oldest first. With stdin among them, the given order is kept.
+/// A reader that fails with a stored error: what is left of an input whose
+/// first bytes could be read but not the rest.
+struct Failed(Option<std::io::Error>);
+
+impl Read for Failed {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(self
+            .0
+            .take()
+            .unwrap_or_else(|| std::io::ErrorKind::UnexpectedEof.into()))
+    }
+}
+
+/// Opens every input (so that a bad path fails before any work), reads ahead
+/// its first 64 KiB to recognise the format and the first timestamp, and
+/// orders the inputs by that timestamp: `mail.log mail.log.1 mail.log.2.gz`
+/// is read oldest first.
 fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, InputError> {
     let mut prepared = Vec::new();
     for source in sources {
-        let opened = input::open(source)?;
+        let mut opened = input::open(source)?;
         let clock = clock_for(&opened, opts);
-        let first = match source {
-            Source::Stdin => None,
-            Source::File(_) if sources.len() > 1 => first_time(source, &clock),
-            Source::File(_) => None,
+        let mut head = Vec::with_capacity(HEAD as usize);
+        let rest: Box<dyn Read + Send> = match opened.reader.by_ref().take(HEAD).read_to_end(&mut head) {
+            Ok(_) => opened.reader,
+            Err(e) => Box::new(Failed(Some(e))),
         };
+        let format = opts.format.unwrap_or_else(|| Format::sniff(&head));
+        let first = first_time(&head, &clock);
+        opened.reader = Box::new(std::io::Cursor::new(head).chain(rest));
         prepared.push(Prepared {
-            source: source.clone(),
             opened,
             clock,
+            format,
             first,
         });
     }
-    if !sources.contains(&Source::Stdin) {
-        // Stable: inputs without a timestamp keep their place after the others.
-        prepared.sort_by_key(|p| p.first.map_or((1, 0), |t| (0, t)));
-    }
+    // Stable: inputs without a timestamp keep their place after the others.
+    prepared.sort_by_key(|p| p.first.map_or((1, 0), |t| (0, t)));
     Ok(prepared)
 }
 
@@ -182,18 +195,18 @@ fn read_one(
     on_event: &mut impl FnMut(Event, usize),
 ) -> Result<InputReport> {
     let Prepared {
-        source,
         opened,
         clock,
+        format,
         ..
     } = p;
     let name = opened.name.clone();
     bar.set_message(name.clone());
     let read_bytes = opened.read_bytes.clone();
-    let mut chunker = Chunker::new(opened.reader);
+    let mut chunker = Chunker::with_size(opened.reader, opts.chunk_size);
     let mut report = InputReport {
         path: name.clone(),
-        format: "postfix".into(),
+        format: format.name().into(),
         lines: 0,
         events: 0,
         skipped: 0,
@@ -243,7 +256,7 @@ fn read_one(
                                 clock: &clock,
                                 classifier,
                             };
-                            let out = parse_chunk(&chunk, |line| postfix::parse_line(line, &ctx));
+                            let out = parse_chunk(&chunk, |line| format.parse_line(line, &ctx));
                             let _ = tx.send((seq, out, chunk));
                         });
                         sent += 1;
@@ -326,7 +339,6 @@ fn read_one(
             crate::output::sanitize(&String::from_utf8_lossy(&text))
         ));
     }
-    let _ = source;
     Ok(report)
 }
 

@@ -2,10 +2,11 @@
 
 use super::{load_classifier, Exit, Global, UsageError};
 use crate::aggregate::{Aggregator, Settings};
-use crate::cli::{AnalyzeArgs, FailOn, ReportFormat};
+use crate::cli::{AnalyzeArgs, FailOn, InputFormat, ReportFormat};
 use crate::correlate::Correlator;
 use crate::input::Source;
 use crate::output;
+use crate::parse::Format;
 use crate::pipeline::{self, ReadOptions};
 use crate::report::{json::Json, table::TableFormat, Level, Render, Report};
 use anyhow::{Context, Result};
@@ -44,6 +45,7 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         warning: args.warn,
         critical: args.crit,
         top: args.top,
+        min_volume: args.min_volume,
     };
     let opts = ReadOptions {
         threads: global.threads,
@@ -53,6 +55,11 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         now: global.now,
         classifier,
         tz: jiff::tz::TimeZone::system(),
+        chunk_size: global.chunk_size,
+        format: match args.input_format {
+            InputFormat::Auto => None,
+            InputFormat::Postfix => Some(Format::Postfix),
+        },
     };
 
     let report = analyze(&sources, &opts, settings, global.quiet)?;

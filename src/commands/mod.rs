@@ -32,6 +32,8 @@ pub struct Global {
     pub quiet: bool,
     /// Unix seconds.
     pub now: i64,
+    /// Bytes per parse chunk.
+    pub chunk_size: usize,
 }
 
 pub fn run(cli: Cli) -> Result<Exit> {
@@ -45,10 +47,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    let chunk_size = cli.chunk_size.unwrap_or(crate::input::chunks::CHUNK_SIZE).max(1);
     let global = Global {
         threads,
         quiet: cli.quiet,
         now,
+        chunk_size,
     };
     match cli.command {
         Command::Analyze(args) => analyze::run(args, &global),

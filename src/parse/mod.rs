@@ -5,8 +5,70 @@ pub mod postfix;
 pub mod syslog;
 pub mod timestamp;
 
+use crate::classify::Classifier;
 use crate::model::Event;
+use crate::parse::syslog::LineTime;
+use crate::parse::timestamp::SyslogClock;
 use serde::Serialize;
+
+/// An input format. Each is either line-oriented (parsed in parallel chunks,
+/// one line at a time) or a document (read whole, then parsed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Postfix syslog lines.
+    Postfix,
+}
+
+impl Format {
+    /// The name in reports (`inputs[].format`) and for `--input-format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Postfix => "postfix",
+        }
+    }
+
+    /// Recognises the format from the first bytes of an input (up to 64 KiB).
+    /// Falls back to Postfix, whose parser counts what it cannot read.
+    pub fn sniff(_head: &[u8]) -> Format {
+        Format::Postfix
+    }
+
+    /// Whether the input is read line by line (in parallel chunks).
+    pub fn is_line_oriented(self) -> bool {
+        match self {
+            Format::Postfix => true,
+        }
+    }
+
+    /// Parses one line of a line-oriented format.
+    pub fn parse_line(self, line: &[u8], ctx: &LineContext) -> Parsed {
+        match self {
+            Format::Postfix => postfix::parse_line(line, ctx),
+        }
+    }
+
+    /// Parses a whole document (formats that are not line-oriented).
+    pub fn parse_document(self, bytes: &[u8], ctx: &LineContext) -> ChunkOutput {
+        parse_chunk(bytes, |line| self.parse_line(line, ctx))
+    }
+}
+
+/// Per-input things a parser needs besides the line.
+pub struct LineContext<'a> {
+    /// Turns year-less syslog dates into times.
+    pub clock: &'a SyslogClock,
+    pub classifier: &'a Classifier,
+}
+
+impl LineContext<'_> {
+    /// Unix seconds of a line's timestamp.
+    pub fn resolve(&self, t: LineTime) -> i64 {
+        match t {
+            LineTime::Rfc3339(_) => t.absolute().unwrap_or(0),
+            LineTime::Syslog(t) => self.clock.resolve(t),
+        }
+    }
+}
 
 /// Why a line was skipped (counted, never fatal unless `--strict`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

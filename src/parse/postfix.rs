@@ -1,64 +1,99 @@
 //! Postfix log lines: delivery records of the delivery agents, qmgr sender,
 //! expiry and removal lines, and bounce-notification records.
 
-use crate::classify::{Classifier, Status};
+use crate::classify::Status;
 use crate::model::{Attempt, AttemptStatus, Event, EventKind, MsgId, Scope};
 use crate::parse::syslog::{self, LineTime};
-use crate::parse::timestamp::SyslogClock;
-use crate::parse::{Parsed, Skip};
-use memchr::memmem;
+use crate::parse::{LineContext, Parsed, Skip};
+use memchr::memmem::{self, Finder};
+use std::sync::LazyLock;
 
-/// Postfix programs that write lines we know (and mostly ignore).
-const KNOWN_DAEMONS: &[&[u8]] = &[
-    b"anvil",
-    b"bounce",
-    b"cleanup",
-    b"discard",
-    b"dnsblog",
-    b"error",
-    b"flush",
-    b"lmtp",
-    b"local",
-    b"master",
-    b"oqmgr",
-    b"pickup",
-    b"pipe",
-    b"postscreen",
-    b"proxymap",
-    b"qmgr",
-    b"qmqpd",
-    b"retry",
-    b"scache",
-    b"showq",
-    b"smtp",
-    b"smtpd",
-    b"spawn",
-    b"tlsmgr",
-    b"tlsproxy",
-    b"trivial-rewrite",
-    b"verify",
-    b"virtual",
-    b"postdrop",
-    b"postqueue",
-    b"postsuper",
-    b"sendmail",
-    b"postfix-script",
-    b"postlog",
-    b"postlogd",
-    b"postmap",
-    b"postalias",
-    b"postmulti",
-    b"postconf",
-    b"postcat",
-    b"postkick",
-    b"postlock",
-    b"postfix",
-    b"relay",
-    b"nqmgr",
-    b"lmtpd",
-    b"submission",
-    b"smtps",
-];
+/// Searchers built once: building one costs more than a search on a line.
+static ANGLE_COMMA: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b">, "));
+static STATUS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"status="));
+static SAID: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" said: "));
+static REFUSED: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"refused to talk to me: "));
+static NOTIFICATION: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"notification: "));
+static IN_REPLY: LazyLock<memmem::FinderRev<'static>> =
+    LazyLock::new(|| memmem::FinderRev::new(b" (in reply to "));
+
+/// The first `, ` in `b`.
+fn comma_space(b: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b',', &b[from..]) {
+        let at = from + i;
+        if b.get(at + 1) == Some(&b' ') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Text from a log as an owned string: lower-cased, invalid UTF-8 replaced.
+fn lower_string(b: &[u8]) -> Box<str> {
+    match std::str::from_utf8(b) {
+        Ok(s) if s.is_ascii() => s.to_ascii_lowercase().into_boxed_str(),
+        Ok(s) => s.to_lowercase().into_boxed_str(),
+        Err(_) => String::from_utf8_lossy(b).to_lowercase().into_boxed_str(),
+    }
+}
+
+/// Postfix daemons whose lines we know (and mostly ignore). A `match`, not a
+/// list: it runs for every Postfix line.
+fn is_known_daemon(daemon: &[u8]) -> bool {
+    matches!(
+        daemon,
+        b"anvil"
+            | b"bounce"
+            | b"cleanup"
+            | b"discard"
+            | b"dnsblog"
+            | b"error"
+            | b"flush"
+            | b"lmtp"
+            | b"local"
+            | b"master"
+            | b"oqmgr"
+            | b"pickup"
+            | b"pipe"
+            | b"postscreen"
+            | b"proxymap"
+            | b"qmgr"
+            | b"qmqpd"
+            | b"retry"
+            | b"scache"
+            | b"showq"
+            | b"smtp"
+            | b"smtpd"
+            | b"spawn"
+            | b"tlsmgr"
+            | b"tlsproxy"
+            | b"trivial-rewrite"
+            | b"verify"
+            | b"virtual"
+            | b"postdrop"
+            | b"postqueue"
+            | b"postsuper"
+            | b"sendmail"
+            | b"postfix-script"
+            | b"postlog"
+            | b"postlogd"
+            | b"postmap"
+            | b"postalias"
+            | b"postmulti"
+            | b"postconf"
+            | b"postcat"
+            | b"postkick"
+            | b"postlock"
+            | b"postfix"
+            | b"relay"
+            | b"nqmgr"
+            | b"lmtpd"
+            | b"submission"
+            | b"smtps"
+    )
+}
 
 /// Whether a syslog program tag is Postfix's: `postfix/x`, `postfix-out/x`,
 /// `postfix-203.0.113.5/x`, `/postfix-script`.
@@ -72,21 +107,6 @@ fn daemon_of(program: &[u8]) -> &[u8] {
     match memchr::memrchr(b'/', program) {
         Some(i) => &program[i + 1..],
         None => program,
-    }
-}
-
-/// Per-source things a parser needs besides the line.
-pub struct LineContext<'a> {
-    pub clock: &'a SyslogClock,
-    pub classifier: &'a Classifier,
-}
-
-impl LineContext<'_> {
-    pub fn resolve(&self, t: LineTime) -> i64 {
-        match t {
-            LineTime::Absolute(ts) => ts,
-            LineTime::Syslog(t) => self.clock.resolve(t),
-        }
     }
 }
 
@@ -112,7 +132,7 @@ fn split_queue_id(msg: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 fn parse_message(daemon: &[u8], message: &[u8], time: LineTime, ctx: &LineContext) -> Parsed {
-    let known = KNOWN_DAEMONS.contains(&daemon);
+    let known = is_known_daemon(daemon);
     // Solaris syslog puts a message tag in front: `[ID 197553 mail.info] `.
     let message = match message.strip_prefix(b"[ID ") {
         Some(rest) => match memchr::memchr(b']', rest) {
@@ -165,37 +185,36 @@ fn parse_qmgr(rest: &[u8]) -> Option<EventKind> {
         return Some(EventKind::Removed);
     }
     let from = rest.strip_prefix(b"from=<")?;
-    let end = memmem::find(from, b">, ")?;
+    let end = ANGLE_COMMA.find(from)?;
     let tail = &from[end + 3..];
     if tail.starts_with(b"status=expired") || tail.starts_with(b"status=force-expired") {
         return Some(EventKind::Expired);
     }
     Some(EventKind::Sender {
-        from: String::from_utf8_lossy(&from[..end]).to_ascii_lowercase().into(),
+        from: lower_string(&from[..end]),
     })
 }
 
 /// `sender non-delivery notification: 6E3A51F5C0` and its kin name the queue id
 /// of the notification message we generate.
 fn notification_queue_id(rest: &[u8]) -> Option<MsgId> {
-    let i = memmem::find(rest, b"notification: ")?;
+    let i = NOTIFICATION.find(rest)?;
     let id = rest[i + 14..].split(|&c| c == b' ').next()?;
     (id.len() >= 5 && id.iter().all(u8::is_ascii_alphanumeric))
         .then(|| MsgId::new(id))
         .flatten()
 }
 
-/// A value after `key=` up to the next `, `.
+/// The value of `key=` among `k=v, k=v, ` fields (the part of a delivery
+/// record before `status=`).
 fn field<'a>(fields: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    let mut from = 0;
+    let mut rest = fields;
     loop {
-        let at = from + memmem::find(&fields[from..], key)?;
-        if at == 0 || fields[at - 1] == b' ' {
-            let value = &fields[at + key.len()..];
-            let end = memmem::find(value, b", ").unwrap_or(value.len());
-            return Some(&value[..end]);
+        let end = comma_space(rest).unwrap_or(rest.len());
+        if let Some(value) = rest[..end].strip_prefix(key) {
+            return Some(value);
         }
-        from = at + 1;
+        rest = rest.get(end + 2..)?;
     }
 }
 
@@ -204,10 +223,10 @@ fn field<'a>(fields: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
 /// and the rest after its `, `.
 fn address(rest: &[u8]) -> Option<(&[u8], &[u8])> {
     if let Some(inner) = rest.strip_prefix(b"<") {
-        let end = memmem::find(inner, b">, ")?;
+        let end = ANGLE_COMMA.find(inner)?;
         Some((&inner[..end], &inner[end + 3..]))
     } else {
-        let end = memmem::find(rest, b", ")?;
+        let end = comma_space(rest)?;
         Some((&rest[..end], &rest[end + 2..]))
     }
 }
@@ -248,12 +267,13 @@ fn scope(daemon: &[u8], relay: &[u8]) -> Scope {
 /// one: after `said: ` or `refused to talk to me: `, without the trailing
 /// `(in reply to RCPT TO command)`.
 pub fn remote_reply(text: &[u8]) -> &[u8] {
-    let start = memmem::find(text, b" said: ")
+    let start = SAID
+        .find(text)
         .map(|i| i + 7)
-        .or_else(|| memmem::find(text, b"refused to talk to me: ").map(|i| i + 23));
+        .or_else(|| REFUSED.find(text).map(|i| i + 23));
     let Some(start) = start else { return text };
     let reply = &text[start..];
-    match memmem::rfind(reply, b" (in reply to ") {
+    match IN_REPLY.rfind(reply) {
         Some(end) => &reply[..end],
         None => reply,
     }
@@ -263,7 +283,7 @@ pub fn remote_reply(text: &[u8]) -> &[u8] {
 /// `Some(None)`: a record we know but that is no delivery (address probes).
 fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Option<Attempt>> {
     let (rcpt, fields) = address(&rest[3..])?;
-    let status_at = memmem::find(fields, b"status=")?;
+    let status_at = STATUS.find(fields)?;
     let (head, tail) = (&fields[..status_at], &fields[status_at + 7..]);
     let word_end = tail
         .iter()
@@ -298,12 +318,12 @@ fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Optio
         (Some(c.verdict), status_code, String::from_utf8_lossy(text).into())
     };
     Some(Some(Attempt {
-        rcpt: String::from_utf8_lossy(rcpt).to_lowercase().into(),
+        rcpt: lower_string(rcpt),
         status,
         scope: scope(daemon, relay_field),
         relay: relay_host
             .filter(|h| !h.is_empty() && relay_field.contains(&b'['))
-            .map(|h| String::from_utf8_lossy(h).to_ascii_lowercase().into()),
+            .map(lower_string),
         diagnostic,
         verdict,
         status_code,
@@ -313,7 +333,9 @@ fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::Classifier;
     use crate::model::{Class, Reason};
+    use crate::parse::timestamp::SyslogClock;
     use jiff::tz::TimeZone;
 
     fn parse(line: &str) -> Parsed {

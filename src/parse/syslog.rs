@@ -1,21 +1,34 @@
 //! The syslog wrapper around a program's message: timestamp (traditional,
 //! RFC 3339, or docker's both), host, program name, pid, message.
 
-use crate::parse::timestamp::{parse_rfc3339, parse_syslog, SyslogTime};
+use crate::parse::timestamp::{parse_rfc3339, parse_syslog, rfc3339_len, SyslogTime};
 
-/// When a line was written, as far as the line says.
+/// When a line was written, as far as the line says. An RFC 3339 stamp is kept
+/// as text and turned into seconds only for lines that become events: most
+/// lines never need their time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineTime {
-    /// Unix seconds (the line carried a year and an offset).
-    Absolute(i64),
+pub enum LineTime<'a> {
+    /// RFC 3339 text (checked for shape, not yet converted).
+    Rfc3339(&'a [u8]),
     /// A traditional syslog date: no year, local time.
     Syslog(SyslogTime),
+}
+
+impl LineTime<'_> {
+    /// Unix seconds of an RFC 3339 stamp; `None` for syslog dates (they need
+    /// a [`crate::parse::timestamp::SyslogClock`]).
+    pub fn absolute(&self) -> Option<i64> {
+        match self {
+            LineTime::Rfc3339(b) => parse_rfc3339(b).map(|(t, _)| t),
+            LineTime::Syslog(_) => None,
+        }
+    }
 }
 
 /// A line split into its syslog parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyslogLine<'a> {
-    pub time: LineTime,
+    pub time: LineTime<'a>,
     pub host: &'a [u8],
     /// `postfix/smtp`, `postfix-out/submission/smtpd`, `dovecot`.
     pub program: &'a [u8],
@@ -24,17 +37,18 @@ pub struct SyslogLine<'a> {
 }
 
 /// The timestamp that leads a line and the bytes it takes (with the space after).
-pub fn leading_time(line: &[u8]) -> Option<(LineTime, usize)> {
+pub fn leading_time(line: &[u8]) -> Option<(LineTime<'_>, usize)> {
     let first = *line.first()?;
     if first.is_ascii_digit() {
-        let (ts, mut used) = parse_rfc3339(line)?;
-        used += skip_spaces(&line[used..]);
+        let len = rfc3339_len(line)?;
+        let stamp = &line[..len];
+        let mut used = len + skip_spaces(&line[len..]);
         // docker/k8s put their own RFC 3339 stamp in front of the syslog one.
         if let Some((_, inner)) = parse_syslog(&line[used..]) {
             used += inner;
             used += skip_spaces(&line[used..]);
         }
-        Some((LineTime::Absolute(ts), used))
+        Some((LineTime::Rfc3339(stamp), used))
     } else {
         let (t, mut used) = parse_syslog(line)?;
         used += skip_spaces(&line[used..]);
@@ -96,7 +110,7 @@ mod tests {
             (l.program, l.message),
             (&b"postfix/submission/smtpd"[..], &b"connect"[..])
         );
-        assert_eq!(l.time, LineTime::Absolute(1_724_636_018));
+        assert_eq!(l.time.absolute(), Some(1_724_636_018));
         let l =
             split(b"2021-03-06T06:09:00.000Z Mar  6 07:08:59 mail postfix/qmgr[1]: ABC: removed").unwrap();
         assert_eq!((l.host, l.message), (&b"mail"[..], &b"ABC: removed"[..]));

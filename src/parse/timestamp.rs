@@ -108,6 +108,47 @@ pub fn parse_rfc3339(b: &[u8]) -> Option<(i64, usize)> {
     Some((secs, i))
 }
 
+/// The length of an RFC 3339 timestamp at the start of `b`, checking its shape
+/// only (digits and separators in place): cheap enough for every line.
+pub fn rfc3339_len(b: &[u8]) -> Option<usize> {
+    let shape_ok = b.len() >= 19
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && matches!(b[10], b'T' | b't')
+        && b[13] == b':'
+        && b[16] == b':'
+        && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+            .iter()
+            .all(|&i| b[i].is_ascii_digit());
+    if !shape_ok {
+        return None;
+    }
+    let mut i = 19;
+    if matches!(b.get(i), Some(b'.' | b',')) {
+        i += 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    match b.get(i) {
+        Some(b'Z' | b'z') => i += 1,
+        Some(b'+' | b'-') => {
+            let colon = b.get(i + 3) == Some(&b':');
+            let len = if colon { 6 } else { 5 };
+            let digits_at: &[usize] = if colon { &[1, 2, 4, 5] } else { &[1, 2, 3, 4] };
+            if !digits_at
+                .iter()
+                .all(|&d| b.get(i + d).is_some_and(u8::is_ascii_digit))
+            {
+                return None;
+            }
+            i += len;
+        }
+        _ => {}
+    }
+    matches!(b.get(i), None | Some(b' ')).then_some(i)
+}
+
 /// Month number of a three-letter English month abbreviation.
 pub fn month_number(b: &[u8]) -> Option<u32> {
     const MONTHS: [&[u8; 3]; 12] = [
@@ -282,6 +323,16 @@ mod tests {
         assert_eq!((format_rfc3339(t3).as_str(), n3), ("2021-03-06T06:09:00Z", 24));
         assert_eq!(parse_rfc3339(b"2021-13-06T06:09:00Z"), None);
         assert_eq!(parse_rfc3339(b"Nov 20 08:01:02"), None);
+    }
+
+    #[test]
+    fn rfc3339_shape() {
+        assert_eq!(rfc3339_len(b"2024-08-26T01:33:38.572449+00:00 host"), Some(32));
+        assert_eq!(rfc3339_len(b"2021-03-06T06:09:00.000Z Mar"), Some(24));
+        assert_eq!(rfc3339_len(b"2021-03-06T06:09:00+0200 x"), Some(24));
+        assert_eq!(rfc3339_len(b"2021-03-06T06:09:00 x"), Some(19));
+        assert_eq!(rfc3339_len(b"2021-03-06 06:09:00 x"), None);
+        assert_eq!(rfc3339_len(b"2021-03-06T06:09:00+02:x0 x"), None);
     }
 
     #[test]

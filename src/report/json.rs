@@ -23,8 +23,8 @@
 //! - `suppression`: `total`, `new`, `at_risk` (1..N-1 consecutive soft
 //!   bounces), `violations` (deliveries after suppression).
 //! - `alerts[]`: `level` (`info`, `warning`, `critical`), `code`
-//!   (`bounce-rate`, `hard-rate`, `soft-rate`, `sender-block`, `rate-limited`,
-//!   `no-deliveries`), `message`, and where it applies `domain`, `count`,
+//!   (`bounce-rate`, `hard-rate`, `soft-rate`, `block-rate`, `sender-block`,
+//!   `rate-limited`, `no-deliveries`), `message`, and where it applies `domain`, `count`,
 //!   `diagnostic`.
 //! - `hard_status`: hard-rate band (`healthy`, `caution`, `throttling`,
 //!   `emergency`); `deferrals[]`: deferral attempts by reason.

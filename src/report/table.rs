@@ -72,8 +72,10 @@ fn section(out: &mut String, title: &str, table: &Table) {
     }
 }
 
+/// A breakdown table whose key column takes what the numbers leave of the
+/// 80 columns: long keys are cut with `…` rather than wrapped.
 fn breakdown(rows: &[DomainRow], first: &str) -> Table {
-    let mut t = new_table(&[
+    let header = [
         first,
         "total",
         "delivered",
@@ -82,18 +84,39 @@ fn breakdown(rows: &[DomainRow], first: &str) -> Table {
         "block",
         "pending",
         "bounce",
-    ]);
-    for r in rows {
-        t.add_row(vec![
-            truncate(&r.key, 32),
-            thousands(r.total),
-            thousands(r.delivered),
-            thousands(r.hard),
-            thousands(r.soft),
-            thousands(r.block),
-            thousands(r.pending),
-            percent(r.bounce_rate),
-        ]);
+    ];
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|r| {
+            [
+                thousands(r.total),
+                thousands(r.delivered),
+                thousands(r.hard),
+                thousands(r.soft),
+                thousands(r.block),
+                thousands(r.pending),
+                percent(r.bounce_rate),
+            ]
+        })
+        .collect();
+    let numbers_width: usize = (0..7)
+        .map(|i| {
+            cells
+                .iter()
+                .map(|c| c[i].len())
+                .chain([header[i + 1].len()])
+                .max()
+                .unwrap_or(0)
+                + 1
+        })
+        .sum();
+    let key_width = (usize::from(WIDTH) - 2).saturating_sub(numbers_width + 1).max(12);
+    let mut t = new_table(&header);
+    t.set_content_arrangement(ContentArrangement::Disabled);
+    for (r, c) in rows.iter().zip(cells) {
+        let mut row = vec![truncate(&r.key, key_width)];
+        row.extend(c);
+        t.add_row(row);
     }
     right(&mut t, 1);
     t
@@ -149,11 +172,7 @@ impl Render for TableFormat {
             ]);
         }
         right(&mut t, 1);
-        section(
-            &mut out,
-            "Deliveries (rates over final outcomes; total rate = bounce rate; deferral rate over all)",
-            &t,
-        );
+        section(&mut out, "Deliveries (rates over final outcomes)", &t);
         let _ = writeln!(
             out,
             "  not counted: {} local, {} bounce notifications (--include-local, --include-notifications)",
