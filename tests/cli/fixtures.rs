@@ -2,7 +2,7 @@
 //! equal the checked-in expected files, whatever the thread count and chunk size.
 
 use crate::util::{assert_matches_file, bouncectl, root, run};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn cases() -> Vec<PathBuf> {
     let mut logs: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/postfix"))
@@ -16,13 +16,13 @@ fn cases() -> Vec<PathBuf> {
     logs
 }
 
-fn args_for(log: &PathBuf) -> Vec<String> {
+fn args_for(log: &Path) -> Vec<String> {
     std::fs::read_to_string(root().join(log.with_extension("args")))
         .map(|s| s.split_whitespace().map(String::from).collect())
         .unwrap_or_default()
 }
 
-fn analyze(log: &PathBuf, format: &str, extra: &[&str]) -> Vec<u8> {
+fn analyze(log: &Path, format: &str, extra: &[&str]) -> Vec<u8> {
     let (code, out, err) = run(bouncectl()
         .arg("analyze")
         .arg("--quiet")
