@@ -208,12 +208,18 @@ pub fn parse_syslog(b: &[u8]) -> Option<(SyslogTime, usize)> {
     ))
 }
 
+/// Days a line may lie after the reference date and still be of its year:
+/// lines can be a little out of order (a delayed expiry line, merged logs),
+/// but a date months after the last line can only be from the year before.
+const OUT_OF_ORDER_DAYS: i64 = 31;
+
 /// Turns year-less local syslog dates into Unix seconds.
 ///
 /// The year comes from a reference date: the last line's date when it could be
 /// read cheaply, in the year of the file's modification time (or `--year`). A
-/// line whose month/day lies after the reference belongs to the year before:
-/// this is what makes a log that runs from December into January come out right.
+/// line whose month/day lies more than a month after the reference belongs to
+/// the year before: this is what makes a log that runs from December into
+/// January come out right.
 #[derive(Debug, Clone)]
 pub struct SyslogClock {
     ref_year: i64,
@@ -272,7 +278,9 @@ impl SyslogClock {
 
     /// Unix seconds of a syslog date.
     pub fn resolve(&self, t: SyslogTime) -> i64 {
-        let year = if (t.month, t.day) > (self.ref_month, self.ref_day) {
+        let after = days_from_civil(self.ref_year, t.month, t.day)
+            - days_from_civil(self.ref_year, self.ref_month, self.ref_day);
+        let year = if after > OUT_OF_ORDER_DAYS {
             self.ref_year - 1
         } else {
             self.ref_year
@@ -364,6 +372,28 @@ mod tests {
         };
         assert_eq!(format_day(clock.resolve(dec)), "2025-12-31");
         assert_eq!(format_day(clock.resolve(jan)), "2026-01-01");
+    }
+
+    #[test]
+    fn lines_a_little_after_the_reference_keep_its_year() {
+        let last = SyslogTime {
+            month: 11,
+            day: 20,
+            secs_of_day: 0,
+        };
+        let clock = SyslogClock::for_year(2026, Some(last), TimeZone::UTC);
+        let later = SyslogTime {
+            month: 11,
+            day: 25,
+            secs_of_day: 0,
+        };
+        assert_eq!(format_day(clock.resolve(later)), "2026-11-25");
+        let much_later = SyslogTime {
+            month: 12,
+            day: 28,
+            secs_of_day: 0,
+        };
+        assert_eq!(format_day(clock.resolve(much_later)), "2025-12-28");
     }
 
     #[test]

@@ -122,15 +122,48 @@ fn breakdown(rows: &[DomainRow], first: &str) -> Table {
     t
 }
 
+/// Words of `text` in lines of at most `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Alert text starts after the level column; continuation lines line up.
+const ALERT_INDENT: usize = 11;
+
 fn alert_line(out: &mut String, a: &Alert) {
     let level = match a.level {
         Level::Critical => "CRITICAL",
         Level::Warning => "WARNING",
         Level::Info | Level::Healthy => "info",
     };
-    let _ = writeln!(out, "  {level:<8} {}", sanitize(&a.message));
+    let width = usize::from(WIDTH) - ALERT_INDENT;
+    for (i, line) in wrap(&sanitize(&a.message), width).iter().enumerate() {
+        if i == 0 {
+            let _ = writeln!(out, "  {level:<8} {line}");
+        } else {
+            let _ = writeln!(out, "{:ALERT_INDENT$}{line}", "");
+        }
+    }
     if let Some(d) = &a.diagnostic {
-        let _ = writeln!(out, "           \"{}\"", truncate(d, DIAGNOSTIC_CHARS));
+        // The remote server's own words, without Postfix's "host X said:".
+        let reply = String::from_utf8_lossy(crate::parse::postfix::remote_reply(d.as_bytes())).into_owned();
+        for line in wrap(&format!("\"{}\"", truncate(&reply, DIAGNOSTIC_CHARS)), width) {
+            let _ = writeln!(out, "{:ALERT_INDENT$}{line}", "");
+        }
     }
 }
 
@@ -144,38 +177,54 @@ impl Render for TableFormat {
         let _ = writeln!(out, "bouncectl report · {period}");
         let _ = writeln!(
             out,
-            "Status: {} · bounce rate {} (warning ≥ {}, critical > {}) · hard-rate band: {}",
+            "Status: {} · bounce rate {} (warning ≥ {}, critical > {})",
             r.status.as_str().to_uppercase(),
             percent(r.rates.bounce),
             percent(r.thresholds.warning),
             percent(r.thresholds.critical),
-            r.hard_status.as_str()
         );
 
         let d = &r.deliveries;
-        let mut t = new_table(&["deliveries", "count", "rate"]);
-        let rows: [(&str, u64, Option<f64>); 8] = [
-            ("delivered", d.delivered, None),
-            ("hard bounces", d.hard, Some(r.rates.hard)),
-            ("soft bounces", d.soft, Some(r.rates.soft)),
-            ("blocks (sender-side)", d.block, Some(r.rates.block)),
-            ("pending (deferred only)", d.pending, None),
-            ("total", d.total, Some(r.rates.bounce)),
-            ("deferred, then delivered", d.deferred_then_delivered, None),
-            ("deferral attempts", d.deferral_attempts, Some(r.rates.deferral)),
+        let mut t = new_table(&["deliveries", "count", "rate", "band"]);
+        let hard_band = r.hard_status.as_str();
+        let bounce_band = r.status.as_str();
+        let rows: [(&str, u64, Option<f64>, &str); 9] = [
+            ("delivered", d.delivered, None, ""),
+            ("hard bounces", d.hard, Some(r.rates.hard), hard_band),
+            ("soft bounces", d.soft, Some(r.rates.soft), ""),
+            ("blocks (sender-side)", d.block, Some(r.rates.block), ""),
+            (
+                "bounced in all",
+                d.hard + d.soft + d.block,
+                Some(r.rates.bounce),
+                bounce_band,
+            ),
+            ("pending (deferred only)", d.pending, None, ""),
+            ("total", d.total, None, ""),
+            ("deferred, then delivered", d.deferred_then_delivered, None, ""),
+            (
+                "deferral attempts",
+                d.deferral_attempts,
+                Some(r.rates.deferral),
+                "",
+            ),
         ];
-        for (label, n, rate) in rows {
+        for (label, n, rate, band) in rows {
             t.add_row(vec![
                 label.to_string(),
                 thousands(n),
                 rate.map(percent).unwrap_or_default(),
+                band.to_string(),
             ]);
         }
         right(&mut t, 1);
+        if let Some(c) = t.column_mut(3) {
+            c.set_cell_alignment(CellAlignment::Left);
+        }
         section(&mut out, "Deliveries (rates over final outcomes)", &t);
         let _ = writeln!(
             out,
-            "  not counted: {} local, {} bounce notifications (--include-local, --include-notifications)",
+            " not counted: {} local, {} bounce notifications of ours",
             thousands(r.excluded.local),
             thousands(r.excluded.notifications)
         );
@@ -215,7 +264,7 @@ impl Render for TableFormat {
         let s = &r.suppression;
         let _ = writeln!(
             out,
-            "\nSuppression: {} addresses to suppress, {} at risk (consecutive soft bounces), {} sends after suppression",
+            "\nSuppression: {} to suppress, {} at risk (soft bounces in a row), {} sent after suppression",
             thousands(s.total),
             thousands(s.at_risk),
             thousands(s.violations)
@@ -239,6 +288,13 @@ impl Render for TableFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wraps_words() {
+        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
+        assert_eq!(wrap("averylongword x", 4), vec!["averylongword", "x"]);
+        assert!(wrap("", 4).is_empty());
+    }
 
     #[test]
     fn number_formats() {
