@@ -550,9 +550,9 @@ impl Sink for Aggregator {
         *self.deferral_reasons.entry(reason).or_default() += 1;
         if matches!(reason, Reason::Speeding | Reason::TooManyConn) {
             self.rate_limits
-                .entry(domain_of(&attempt.rcpt).into())
+                .entry(domain_of(attempt.rcpt()).into())
                 .or_default()
-                .add(&attempt.diagnostic, attempt.status_code.as_deref());
+                .add(attempt.diagnostic(), attempt.status_code());
         }
     }
 }

@@ -141,7 +141,7 @@ impl fmt::Display for Reason {
 }
 
 /// What the classifier decided for one diagnostic.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
     pub class: Class,
     pub reason: Reason,
@@ -167,20 +167,102 @@ pub enum AttemptStatus {
 }
 
 /// A delivery attempt (one log line about one recipient).
+///
+/// Its texts (recipient, relay, diagnostic, status code) share one
+/// allocation: an attempt is made for every delivery line, and allocations
+/// were the largest cost of reading a log after the parsing itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attempt {
-    /// Recipient, lower-cased.
-    pub rcpt: Box<str>,
+    /// `rcpt`, `relay`, `status_code`, `diagnostic`, one after the other.
+    text: Box<str>,
+    /// Ends of `rcpt`, `relay` and `status_code` in `text`.
+    ends: [u32; 3],
+    /// Whether there was a relay host / a status code (an empty one is none).
+    has_relay: bool,
+    has_status_code: bool,
+    pub status: AttemptStatus,
+    pub scope: Scope,
+    /// Classification of a deferral or bounce; `None` for successes.
+    pub verdict: Option<Verdict>,
+}
+
+/// The parts of an [`Attempt`] as a parser finds them: raw bytes from the
+/// input (recipient and relay are lower-cased, invalid UTF-8 is replaced).
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptParts<'a> {
+    pub rcpt: &'a [u8],
     pub status: AttemptStatus,
     pub scope: Scope,
     /// Relay host name (`mx.example.com`), when there was one.
-    pub relay: Option<Box<str>>,
+    pub relay: Option<&'a [u8]>,
     /// The reply or explanation text (empty for plain successes).
-    pub diagnostic: Box<str>,
-    /// Classification of a deferral or bounce; `None` for successes.
+    pub diagnostic: &'a [u8],
     pub verdict: Option<Verdict>,
     /// RFC 3463 status used for the verdict, e.g. `5.1.1`.
-    pub status_code: Option<Box<str>>,
+    pub status_code: Option<&'a str>,
+}
+
+/// Appends `b` to `out` as text: lower-cased if asked, invalid UTF-8 replaced.
+fn push_text(out: &mut String, b: &[u8], lower: bool) {
+    match std::str::from_utf8(b) {
+        Ok(s) if lower && s.is_ascii() => out.extend(s.bytes().map(|c| char::from(c.to_ascii_lowercase()))),
+        Ok(s) if lower => out.push_str(&s.to_lowercase()),
+        Ok(s) => out.push_str(s),
+        Err(_) => {
+            let s = String::from_utf8_lossy(b);
+            out.push_str(&if lower { s.to_lowercase() } else { s.into_owned() });
+        }
+    }
+}
+
+impl Attempt {
+    pub fn new(p: AttemptParts<'_>) -> Attempt {
+        let relay = p.relay.unwrap_or(b"");
+        let status_code = p.status_code.unwrap_or("");
+        let mut text =
+            String::with_capacity(p.rcpt.len() + relay.len() + status_code.len() + p.diagnostic.len());
+        push_text(&mut text, p.rcpt, true);
+        let e0 = text.len() as u32;
+        push_text(&mut text, relay, true);
+        let e1 = text.len() as u32;
+        text.push_str(status_code);
+        let e2 = text.len() as u32;
+        push_text(&mut text, p.diagnostic, false);
+        Attempt {
+            text: text.into_boxed_str(),
+            ends: [e0, e1, e2],
+            has_relay: e1 > e0,
+            has_status_code: e2 > e1,
+            status: p.status,
+            scope: p.scope,
+            verdict: p.verdict,
+        }
+    }
+
+    fn part(&self, from: u32, to: u32) -> &str {
+        self.text.get(from as usize..to as usize).unwrap_or("")
+    }
+
+    /// Recipient, lower-cased.
+    pub fn rcpt(&self) -> &str {
+        self.part(0, self.ends[0])
+    }
+
+    /// Relay host name, when there was one.
+    pub fn relay(&self) -> Option<&str> {
+        self.has_relay.then(|| self.part(self.ends[0], self.ends[1]))
+    }
+
+    /// RFC 3463 status used for the verdict.
+    pub fn status_code(&self) -> Option<&str> {
+        self.has_status_code
+            .then(|| self.part(self.ends[1], self.ends[2]))
+    }
+
+    /// The reply or explanation text (empty for plain successes).
+    pub fn diagnostic(&self) -> &str {
+        self.part(self.ends[2], self.text.len() as u32)
+    }
 }
 
 /// The message id an event belongs to (Postfix queue id, Exim message id, ESP
@@ -227,7 +309,7 @@ pub enum EventKind {
     /// An empty sender is a bounce notification of our own.
     Sender { from: Box<str> },
     /// A delivery attempt for one recipient.
-    Attempt(Box<Attempt>),
+    Attempt(Attempt),
     /// Every still-pending recipient of the message expired (Postfix qmgr
     /// `status=expired, returned to sender`).
     Expired,

@@ -69,7 +69,7 @@ pub fn split(line: &[u8]) -> Option<SyslogLine<'_>> {
     let host = &rest[..host_end];
     let rest = &rest[host_end + 1..];
     // The program tag ends at `[pid]:` or `:`; it holds no spaces.
-    let tag_end = rest.iter().position(|&c| c == b'[' || c == b':' || c == b' ')?;
+    let tag_end = memchr::memchr3(b'[', b':', b' ', rest)?;
     let program = &rest[..tag_end];
     let mut i = tag_end;
     if rest.get(i) == Some(&b'[') {
