@@ -132,9 +132,103 @@ impl Reason {
             class
         }
     }
+
+    /// The deferral label this reason implies when the rule that found it
+    /// says nothing more specific.
+    pub fn deferral(self) -> Option<Deferral> {
+        match self {
+            Reason::Greylisted => Some(Deferral::Greylisting),
+            Reason::Speeding => Some(Deferral::RateLimit),
+            Reason::TooManyConn => Some(Deferral::Connections),
+            Reason::FailedStartTls => Some(Deferral::Tls),
+            _ => None,
+        }
+    }
+
+    /// Whether the reason is a bounce reason at all: `delivered`, `feedback`
+    /// and `vacation` describe messages that are no bounce.
+    pub fn is_bounce(self) -> bool {
+        !matches!(self, Reason::Delivered | Reason::Feedback | Reason::Vacation)
+    }
 }
 
 impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a delivery is waiting, when a reply says so: the label a report uses
+/// to say "gmail.com is rate-limiting us (4.7.28)" instead of a bare reason.
+/// Orthogonal to [`Reason`]: a connection timeout is `expired` in Sisimai's
+/// vocabulary (what a message that gave up shows) but its deferral label is
+/// `timeout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Deferral {
+    /// The receiver asks every new sender to come back later (greylisting).
+    Greylisting,
+    /// The receiver throttles our sending rate or volume.
+    RateLimit,
+    /// The receiver refuses more simultaneous connections from us.
+    Connections,
+    /// The receiving host did not answer in time.
+    Timeout,
+    /// The receiving host refused or dropped the connection.
+    Refused,
+    /// A DNS lookup failed temporarily (SERVFAIL, timeout).
+    Dns,
+    /// TLS could not be negotiated.
+    Tls,
+}
+
+impl Deferral {
+    pub const ALL: [Deferral; 7] = [
+        Deferral::Greylisting,
+        Deferral::RateLimit,
+        Deferral::Connections,
+        Deferral::Timeout,
+        Deferral::Refused,
+        Deferral::Dns,
+        Deferral::Tls,
+    ];
+
+    /// The name used in rules and JSON (`rate-limit`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Deferral::Greylisting => "greylisting",
+            Deferral::RateLimit => "rate-limit",
+            Deferral::Connections => "connections",
+            Deferral::Timeout => "timeout",
+            Deferral::Refused => "refused",
+            Deferral::Dns => "dns",
+            Deferral::Tls => "tls",
+        }
+    }
+
+    /// A predicate for "{domain} {phrase}", e.g. "gmail.com is rate-limiting us".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Deferral::Greylisting => "is greylisting us",
+            Deferral::RateLimit => "is rate-limiting us",
+            Deferral::Connections => "is limiting our connections",
+            Deferral::Timeout => "is not answering (connection timed out)",
+            Deferral::Refused => "is refusing our connections",
+            Deferral::Dns => "does not resolve right now (temporary DNS failure)",
+            Deferral::Tls => "cannot agree on TLS with us",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Deferral> {
+        let s = s.trim();
+        Deferral::ALL
+            .iter()
+            .copied()
+            .find(|d| d.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Deferral {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

@@ -4,18 +4,22 @@
 //! Order (DESIGN.md §1): text rules for known providers and blocklists → the
 //! RFC 3463 enhanced status table → the basic reply code table → `undefined`.
 //! The rules are data (`rules/builtin.toml`, plus `--rules FILE` in front),
-//! compiled once into a single Aho-Corasick automaton.
+//! compiled once into a single case-insensitive Aho-Corasick automaton over
+//! every literal of every rule; one pass over the text marks which literals
+//! occur, and each rule is then decided from those marks (no per-rule scans).
 
 pub mod codes;
 pub mod rules;
 
-use crate::model::{Class, Reason, Verdict};
+use crate::model::{Class, Deferral, Reason, Verdict};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 pub use codes::Status;
 use regex::bytes::Regex;
-use rules::{parse_class, parse_reason, CodePattern, CodeRule, RulesError, RulesFile, StatusPattern};
+use rules::{
+    parse_class, parse_deferral, parse_reason, CodePattern, CodeRule, RulesError, RulesFile, StatusPattern,
+};
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// What the classifier found and decided for one text.
@@ -26,16 +30,22 @@ pub struct Classified {
     pub code: Option<u16>,
     /// The enhanced status code found in the text, else the one given.
     pub status: Option<Status>,
+    /// Why mail waits, when this reply defers it (see [`Deferral`]).
+    pub deferral: Option<Deferral>,
 }
 
 struct CompiledRule {
     id: &'static str,
-    all: Vec<Vec<u8>>,
+    /// Literal ids (see `Classifier::matcher`) that must all / must not occur.
+    all: Box<[u32]>,
+    none: Box<[u32]>,
     regex: Option<Regex>,
-    code: Option<CodePattern>,
-    status: Option<StatusPattern>,
+    /// Any-of conditions; empty means no condition.
+    codes: Box<[CodePattern]>,
+    statuses: Box<[StatusPattern]>,
     reason: Reason,
     class: Option<Class>,
+    deferral: Option<Deferral>,
 }
 
 struct CompiledCode<P> {
@@ -43,27 +53,64 @@ struct CompiledCode<P> {
     pattern: P,
     reason: Reason,
     class: Option<Class>,
+    deferral: Option<Deferral>,
 }
 
 /// A compiled rules table.
 pub struct Classifier {
     rules: Vec<CompiledRule>,
-    /// Every `any` literal of every rule, lower-cased; pattern i → rule `owner[i]`.
+    /// Every distinct literal of every rule (`any`, `all`, `none`), matched
+    /// ASCII-case-insensitively; literal i is pattern i.
     matcher: AhoCorasick,
-    owner: Vec<u32>,
+    /// Literal i → the rules that list it in `any`, in rule order.
+    selects: Vec<Box<[u32]>>,
+    literals: usize,
     statuses: Vec<CompiledCode<StatusPattern>>,
     replies: Vec<CompiledCode<CodePattern>>,
 }
 
+/// Per-thread scratch space, so that `classify` allocates nothing once warm.
+#[derive(Default)]
+struct Scratch {
+    /// Bit i set: literal i occurs in the text.
+    seen: Vec<u64>,
+    /// Rules selected by an `any` literal.
+    candidates: Vec<u32>,
+}
+
 thread_local! {
-    static LOWER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    static CANDIDATES: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// Rule ids live as long as the program: the table is built once per run, and
 /// verdicts carry the id as a `&'static str` so that they cost no allocation.
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
+}
+
+fn is_set(seen: &[u64], literal: u32) -> bool {
+    seen.get(literal as usize / 64)
+        .is_some_and(|w| w & (1 << (literal % 64)) != 0)
+}
+
+/// Interns literals: one automaton pattern per distinct lower-cased text.
+#[derive(Default)]
+struct Literals {
+    texts: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Literals {
+    fn intern(&mut self, text: &str) -> u32 {
+        let key = text.to_ascii_lowercase();
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        let i = self.texts.len() as u32;
+        self.texts.push(key.clone());
+        self.index.insert(key, i);
+        i
+    }
 }
 
 impl Classifier {
@@ -91,13 +138,14 @@ impl Classifier {
     /// Compiles rules files; earlier files take precedence over later ones.
     pub fn compile(files: Vec<(String, RulesFile)>) -> Result<Classifier, RulesError> {
         let mut rules = Vec::new();
-        let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut owner = Vec::new();
+        let mut literals = Literals::default();
+        let mut selects: Vec<Vec<u32>> = Vec::new();
         let mut statuses = Vec::new();
         let mut replies = Vec::new();
         // A user rule may reuse a built-in id to replace that rule: the first
         // file that defines an id wins; a repeated id inside one file is an error.
         let mut ids = HashSet::new();
+        let mut code_ids = HashSet::new();
         for (origin, file) in files {
             let err = |id: &str, message: String| RulesError::Rule {
                 origin: origin.clone(),
@@ -109,11 +157,18 @@ impl Classifier {
                 if !ids_in_file.insert(rule.id.clone()) {
                     return Err(err(&rule.id, "this id is used twice in the file".into()));
                 }
+                if rule.id.trim().is_empty() {
+                    return Err(err(&rule.id, "`id` must not be empty".into()));
+                }
                 if !ids.insert(rule.id.clone()) {
                     continue;
                 }
-                if rule.any.is_empty() || rule.any.iter().any(|p| p.trim().is_empty()) {
+                let blank = |list: &[String]| list.iter().any(|p| p.trim().is_empty());
+                if rule.any.is_empty() || blank(&rule.any) {
                     return Err(err(&rule.id, "`any` needs at least one non-empty text".into()));
+                }
+                if blank(&rule.all) || blank(&rule.none) {
+                    return Err(err(&rule.id, "`all` and `none` must not hold empty texts".into()));
                 }
                 let reason = parse_reason(&rule.reason).map_err(|m| err(&rule.id, m))?;
                 let class = rule
@@ -122,24 +177,38 @@ impl Classifier {
                     .map(parse_class)
                     .transpose()
                     .map_err(|m| err(&rule.id, m))?;
-                let code = match rule.code.as_deref() {
-                    None => None,
-                    Some(c) => Some(CodePattern::parse(c).ok_or_else(|| {
-                        err(
-                            &rule.id,
-                            format!("`code = \"{c}\"` is not a reply code such as 5, 4xx or 550"),
-                        )
-                    })?),
-                };
-                let status = match rule.status.as_deref() {
-                    None => None,
-                    Some(s) => Some(StatusPattern::parse(s).ok_or_else(|| {
-                        err(
-                            &rule.id,
-                            format!("`status = \"{s}\"` is not a status such as 5.7.1, 5.7 or x.7.1"),
-                        )
-                    })?),
-                };
+                let deferral = rule
+                    .deferral
+                    .as_deref()
+                    .map(parse_deferral)
+                    .transpose()
+                    .map_err(|m| err(&rule.id, m))?;
+                let codes = rule
+                    .code
+                    .to_vec()
+                    .iter()
+                    .map(|c| {
+                        CodePattern::parse(c).ok_or_else(|| {
+                            err(
+                                &rule.id,
+                                format!("`code = \"{c}\"` is not a reply code such as 5, 4xx or 550"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let status_patterns = rule
+                    .status
+                    .to_vec()
+                    .iter()
+                    .map(|s| {
+                        StatusPattern::parse(s).ok_or_else(|| {
+                            err(
+                                &rule.id,
+                                format!("`status = \"{s}\"` is not a status such as 5.7.1, 5.7 or x.7.1"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
                 let regex = match rule.regex.as_deref() {
                     None => None,
                     Some(r) => Some(
@@ -151,73 +220,91 @@ impl Classifier {
                 };
                 let index = rules.len() as u32;
                 for p in &rule.any {
-                    patterns.push(p.to_ascii_lowercase().into_bytes());
-                    owner.push(index);
+                    let lit = literals.intern(p) as usize;
+                    if selects.len() <= lit {
+                        selects.resize(lit + 1, Vec::new());
+                    }
+                    if selects[lit].last() != Some(&index) {
+                        selects[lit].push(index);
+                    }
                 }
+                let all = rule.all.iter().map(|p| literals.intern(p)).collect();
+                let none = rule.none.iter().map(|p| literals.intern(p)).collect();
                 rules.push(CompiledRule {
                     id: leak(rule.id),
-                    all: rule
-                        .all
-                        .iter()
-                        .map(|p| p.to_ascii_lowercase().into_bytes())
-                        .collect(),
+                    all,
+                    none,
                     regex,
-                    code,
-                    status,
+                    codes: codes.into(),
+                    statuses: status_patterns.into(),
                     reason,
                     class,
+                    deferral,
                 });
             }
-            let compile_code = |list: Vec<CodeRule>,
-                                kind: &str|
-             -> Result<Vec<(CodeRule, Reason, Option<Class>)>, RulesError> {
-                list.into_iter()
-                    .map(|c| {
-                        let id = format!("{kind}.{}", c.code);
-                        let reason = parse_reason(&c.reason).map_err(|m| err(&id, m))?;
-                        let class = c
-                            .class
-                            .as_deref()
-                            .map(parse_class)
-                            .transpose()
-                            .map_err(|m| err(&id, m))?;
-                        Ok((c, reason, class))
-                    })
-                    .collect()
+            let compile_code = |c: &CodeRule, id: &str| -> Result<_, RulesError> {
+                let reason = parse_reason(&c.reason).map_err(|m| err(id, m))?;
+                let class = c
+                    .class
+                    .as_deref()
+                    .map(parse_class)
+                    .transpose()
+                    .map_err(|m| err(id, m))?;
+                let deferral = c
+                    .deferral
+                    .as_deref()
+                    .map(parse_deferral)
+                    .transpose()
+                    .map_err(|m| err(id, m))?;
+                Ok((reason, class, deferral))
             };
-            for (c, reason, class) in compile_code(file.statuses, "status")? {
+            for c in &file.statuses {
+                let id = format!("status.{}", c.code.trim());
                 let pattern = StatusPattern::parse(&c.code)
-                    .ok_or_else(|| err(&c.code, "not a status code pattern such as 5.1.1 or x.1.1".into()))?;
-                statuses.push(CompiledCode {
-                    id: leak(format!("status.{}", c.code)),
-                    pattern,
-                    reason,
-                    class,
-                });
+                    .ok_or_else(|| err(&id, "not a status code pattern such as 5.1.1 or x.1.1".into()))?;
+                let (reason, class, deferral) = compile_code(c, &id)?;
+                // As with text rules, the first file to define a code wins.
+                if code_ids.insert(id.clone()) {
+                    statuses.push(CompiledCode {
+                        id: leak(id),
+                        pattern,
+                        reason,
+                        class,
+                        deferral,
+                    });
+                }
             }
-            for (c, reason, class) in compile_code(file.replies, "reply")? {
+            for c in &file.replies {
+                let id = format!("reply.{}", c.code.trim());
                 let pattern = CodePattern::parse(&c.code)
-                    .ok_or_else(|| err(&c.code, "not a reply code such as 550 or 5xx".into()))?;
-                replies.push(CompiledCode {
-                    id: leak(format!("reply.{}", c.code)),
-                    pattern,
-                    reason,
-                    class,
-                });
+                    .ok_or_else(|| err(&id, "not a reply code such as 550 or 5xx".into()))?;
+                let (reason, class, deferral) = compile_code(c, &id)?;
+                if code_ids.insert(id.clone()) {
+                    replies.push(CompiledCode {
+                        id: leak(id),
+                        pattern,
+                        reason,
+                        class,
+                        deferral,
+                    });
+                }
             }
         }
         // More specific status patterns first; within one specificity, file order.
         statuses.sort_by_key(|s| std::cmp::Reverse(s.pattern.specificity()));
         replies.sort_by_key(|r| matches!(r.pattern, CodePattern::Class(_)));
-        let matcher = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .build(&patterns)
-            })
+        selects.resize(literals.texts.len(), Vec::new());
+        let build = |kind: Option<AhoCorasickKind>| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(true)
+                .kind(kind)
+                .build(&literals.texts)
+        };
+        // A DFA is fastest; a huge user table may exceed its size limit, and
+        // then the automaton picks a slower but smaller form.
+        let matcher = build(Some(AhoCorasickKind::DFA))
+            .or_else(|_| build(None))
             .map_err(|e| RulesError::Toml {
                 origin: "rules".into(),
                 message: e.to_string(),
@@ -225,7 +312,8 @@ impl Classifier {
         Ok(Classifier {
             rules,
             matcher,
-            owner,
+            literals: literals.texts.len(),
+            selects: selects.into_iter().map(Vec::into_boxed_slice).collect(),
             statuses,
             replies,
         })
@@ -235,52 +323,71 @@ impl Classifier {
     /// (Postfix `dsn=`), used when the text carries none.
     pub fn classify(&self, text: &[u8], dsn: Option<Status>) -> Classified {
         let code = codes::find_reply_code(text);
-        let status = codes::find_status(text).or(dsn);
-        let reply_class = code.map(|c| (c / 100) as u8).or(status.map(|s| s.class));
-        let decide = |id: &'static str, reason: Reason, class: Option<Class>| Classified {
-            verdict: Verdict {
-                class: class.unwrap_or_else(|| reason.class_for_code(reply_class)),
-                reason,
-                rule: id,
-            },
-            code,
-            status,
+        let status = match codes::find_status(text) {
+            // A `2.x.x` inside a failure reply is a version number or the
+            // like, never the status of the failure.
+            Some(s) if s.class == 2 && code.is_some_and(|c| c >= 400) => dsn,
+            found => found.or(dsn),
         };
+        let reply_class = code.map(|c| (c / 100) as u8).or(status.map(|s| s.class));
+        let decide =
+            |id: &'static str, reason: Reason, class: Option<Class>, deferral: Option<Deferral>| Classified {
+                verdict: Verdict {
+                    class: class.unwrap_or_else(|| reason.class_for_code(reply_class)),
+                    reason,
+                    rule: id,
+                },
+                code,
+                status,
+                deferral: deferral.or_else(|| reason.deferral()),
+            };
         if let Some(rule) = self.match_text(text, code, status) {
-            return decide(rule.id, rule.reason, rule.class);
+            return decide(rule.id, rule.reason, rule.class, rule.deferral);
         }
         if let Some(s) = status {
             if let Some(hit) = self.statuses.iter().find(|e| e.pattern.matches(s)) {
-                return decide(hit.id, hit.reason, hit.class);
+                return decide(hit.id, hit.reason, hit.class, hit.deferral);
             }
         }
         if code.is_some() || status.is_some() {
             if let Some(hit) = self.replies.iter().find(|e| e.pattern.matches(code, status)) {
-                return decide(hit.id, hit.reason, hit.class);
+                return decide(hit.id, hit.reason, hit.class, hit.deferral);
             }
         }
-        decide("undefined", Reason::Undefined, None)
+        decide("undefined", Reason::Undefined, None, None)
+    }
+
+    /// Ids of the text rules, in the order they are tried.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.rules.iter().map(|r| r.id)
     }
 
     fn match_text(&self, text: &[u8], code: Option<u16>, status: Option<Status>) -> Option<&CompiledRule> {
-        LOWER.with_borrow_mut(|lower| {
-            lower.clear();
-            lower.extend(text.iter().map(u8::to_ascii_lowercase));
-            CANDIDATES.with_borrow_mut(|candidates| {
-                candidates.clear();
-                candidates.extend(
-                    self.matcher
-                        .find_overlapping_iter(&lower[..])
-                        .map(|m| self.owner[m.pattern().as_usize()]),
-                );
-                candidates.sort_unstable();
-                candidates.dedup();
-                candidates.iter().map(|&i| &self.rules[i as usize]).find(|rule| {
-                    rule.code.is_none_or(|p| p.matches(code, status))
-                        && rule.status.is_none_or(|p| status.is_some_and(|s| p.matches(s)))
-                        && rule.all.iter().all(|p| memchr::memmem::find(lower, p).is_some())
-                        && rule.regex.as_ref().is_none_or(|r| r.is_match(text))
-                })
+        SCRATCH.with_borrow_mut(|Scratch { seen, candidates }| {
+            seen.clear();
+            seen.resize(self.literals.div_ceil(64), 0);
+            candidates.clear();
+            for m in self.matcher.find_overlapping_iter(text) {
+                let lit = m.pattern().as_usize();
+                let (word, bit) = (lit / 64, 1u64 << (lit % 64));
+                if seen[word] & bit == 0 {
+                    seen[word] |= bit;
+                    candidates.extend_from_slice(&self.selects[lit]);
+                }
+            }
+            if candidates.is_empty() {
+                return None;
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            let seen = &seen[..];
+            candidates.iter().map(|&i| &self.rules[i as usize]).find(|rule| {
+                (rule.codes.is_empty() || rule.codes.iter().any(|p| p.matches(code, status)))
+                    && (rule.statuses.is_empty()
+                        || status.is_some_and(|s| rule.statuses.iter().any(|p| p.matches(s))))
+                    && rule.all.iter().all(|&l| is_set(seen, l))
+                    && !rule.none.iter().any(|&l| is_set(seen, l))
+                    && rule.regex.as_ref().is_none_or(|r| r.is_match(text))
             })
         })
     }
