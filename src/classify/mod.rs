@@ -64,6 +64,8 @@ pub struct Classifier {
     matcher: AhoCorasick,
     /// Literal i → the rules that list it in `any`, in rule order.
     selects: Vec<Box<[u32]>>,
+    /// Rules without `any` (decided by codes alone): candidates for every text.
+    always: Box<[u32]>,
     literals: usize,
     statuses: Vec<CompiledCode<StatusPattern>>,
     replies: Vec<CompiledCode<CodePattern>>,
@@ -76,6 +78,8 @@ struct Scratch {
     seen: Vec<u64>,
     /// Rules selected by an `any` literal.
     candidates: Vec<u32>,
+    /// The text without repeated reply-code prefixes (see [`unfold`]).
+    unfolded: Vec<u8>,
 }
 
 thread_local! {
@@ -140,6 +144,7 @@ impl Classifier {
         let mut rules = Vec::new();
         let mut literals = Literals::default();
         let mut selects: Vec<Vec<u32>> = Vec::new();
+        let mut always = Vec::new();
         let mut statuses = Vec::new();
         let mut replies = Vec::new();
         // A user rule may reuse a built-in id to replace that rule: the first
@@ -164,8 +169,8 @@ impl Classifier {
                     continue;
                 }
                 let blank = |list: &[String]| list.iter().any(|p| p.trim().is_empty());
-                if rule.any.is_empty() || blank(&rule.any) {
-                    return Err(err(&rule.id, "`any` needs at least one non-empty text".into()));
+                if blank(&rule.any) {
+                    return Err(err(&rule.id, "`any` must not hold empty texts".into()));
                 }
                 if blank(&rule.all) || blank(&rule.none) {
                     return Err(err(&rule.id, "`all` and `none` must not hold empty texts".into()));
@@ -218,7 +223,16 @@ impl Classifier {
                             .map_err(|e| err(&rule.id, format!("bad regex: {e}")))?,
                     ),
                 };
+                if rule.any.is_empty() && codes.is_empty() && status_patterns.is_empty() {
+                    return Err(err(
+                        &rule.id,
+                        "give `any` (texts), or `status` or `code` for a rule decided by codes alone".into(),
+                    ));
+                }
                 let index = rules.len() as u32;
+                if rule.any.is_empty() {
+                    always.push(index);
+                }
                 for p in &rule.any {
                     let lit = literals.intern(p) as usize;
                     if selects.len() <= lit {
@@ -314,6 +328,7 @@ impl Classifier {
             matcher,
             literals: literals.texts.len(),
             selects: selects.into_iter().map(Vec::into_boxed_slice).collect(),
+            always: always.into(),
             statuses,
             replies,
         })
@@ -363,34 +378,93 @@ impl Classifier {
     }
 
     fn match_text(&self, text: &[u8], code: Option<u16>, status: Option<Status>) -> Option<&CompiledRule> {
-        SCRATCH.with_borrow_mut(|Scratch { seen, candidates }| {
-            seen.clear();
-            seen.resize(self.literals.div_ceil(64), 0);
-            candidates.clear();
-            for m in self.matcher.find_overlapping_iter(text) {
-                let lit = m.pattern().as_usize();
-                let (word, bit) = (lit / 64, 1u64 << (lit % 64));
-                if seen[word] & bit == 0 {
-                    seen[word] |= bit;
-                    candidates.extend_from_slice(&self.selects[lit]);
+        SCRATCH.with_borrow_mut(
+            |Scratch {
+                 seen,
+                 candidates,
+                 unfolded,
+             }| {
+                let text = unfold(text, code, unfolded);
+                seen.clear();
+                seen.resize(self.literals.div_ceil(64), 0);
+                candidates.clear();
+                candidates.extend_from_slice(&self.always);
+                for m in self.matcher.find_overlapping_iter(text) {
+                    let lit = m.pattern().as_usize();
+                    let (word, bit) = (lit / 64, 1u64 << (lit % 64));
+                    if seen[word] & bit == 0 {
+                        seen[word] |= bit;
+                        candidates.extend_from_slice(&self.selects[lit]);
+                    }
                 }
-            }
-            if candidates.is_empty() {
-                return None;
-            }
-            candidates.sort_unstable();
-            candidates.dedup();
-            let seen = &seen[..];
-            candidates.iter().map(|&i| &self.rules[i as usize]).find(|rule| {
-                (rule.codes.is_empty() || rule.codes.iter().any(|p| p.matches(code, status)))
-                    && (rule.statuses.is_empty()
-                        || status.is_some_and(|s| rule.statuses.iter().any(|p| p.matches(s))))
-                    && rule.all.iter().all(|&l| is_set(seen, l))
-                    && !rule.none.iter().any(|&l| is_set(seen, l))
-                    && rule.regex.as_ref().is_none_or(|r| r.is_match(text))
-            })
-        })
+                if candidates.is_empty() {
+                    return None;
+                }
+                candidates.sort_unstable();
+                candidates.dedup();
+                let seen = &seen[..];
+                candidates.iter().map(|&i| &self.rules[i as usize]).find(|rule| {
+                    (rule.codes.is_empty() || rule.codes.iter().any(|p| p.matches(code, status)))
+                        && (rule.statuses.is_empty()
+                            || status.is_some_and(|s| rule.statuses.iter().any(|p| p.matches(s))))
+                        && rule.all.iter().all(|&l| is_set(seen, l))
+                        && !rule.none.iter().any(|&l| is_set(seen, l))
+                        && rule.regex.as_ref().is_none_or(|r| r.is_match(text))
+                })
+            },
+        )
     }
+}
+
+/// A multi-line SMTP reply joined into one log line repeats its code on every
+/// line (`550-5.7.1 Messages with multiple 550-5.7.1 addresses in From: 550
+/// 5.7.1 header are not accepted`), which splits the phrases rules look for.
+/// Returns the text with every repeat of the first reply code (and the status
+/// after it) removed; the first one stays, so rules can still name it. Texts
+/// without repeats (nearly all) are returned as they are, without a copy.
+fn unfold<'a>(text: &'a [u8], code: Option<u16>, buf: &'a mut Vec<u8>) -> &'a [u8] {
+    let Some(code) = code else { return text };
+    let digits = [
+        b'0' + (code / 100) as u8,
+        b'0' + (code / 10 % 10) as u8,
+        b'0' + (code % 10) as u8,
+    ];
+    let Some(first) = memchr::memmem::find(text, &digits) else {
+        return text;
+    };
+    let marker = [b' ', digits[0], digits[1], digits[2]];
+    let finder = memchr::memmem::Finder::new(&marker);
+    let mut from = first + 3;
+    let mut copied = 0;
+    buf.clear();
+    while let Some(p) = finder.find(&text[from..]).map(|p| from + p) {
+        let after = p + marker.len();
+        // A line prefix is `550-`, or `550 5.7.1` on the last line; a bare
+        // `550 ` elsewhere is quoted text (`-> 550 : User unknown`) and stays.
+        let status = text.get(after + 1..).and_then(codes::status_prefix);
+        let mut end = match (text.get(after), status) {
+            (Some(b'-'), _) => after + 1,
+            (Some(b' '), Some(_)) => after + 1,
+            _ => {
+                from = after;
+                continue;
+            }
+        };
+        if let Some(s) = text.get(end..).and_then(codes::status_prefix) {
+            end += s;
+            if text.get(end) == Some(&b' ') {
+                end += 1;
+            }
+        }
+        buf.extend_from_slice(&text[copied..=p]);
+        copied = end;
+        from = end;
+    }
+    if copied == 0 {
+        return text;
+    }
+    buf.extend_from_slice(&text[copied..]);
+    buf
 }
 
 #[cfg(test)]
@@ -419,7 +493,9 @@ mod tests {
             ("550 5.7.1 Unfortunately, messages from [203.0.113.25] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).", Block, Blocked),
             ("550-5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail users", Block, AuthFailure),
             ("421-4.7.28 [203.0.113.25] Our system has detected an unusual rate of unsolicited mail originating from your IP address.", Block, Speeding),
-            ("421 4.7.0 [TSS04] Messages from 203.0.113.25 temporarily deferred due to unexpected volume or user complaints", Block, Speeding),
+            // Yahoo's TSS04 is a deferral for volume *or complaints*: Sisimai and
+            // Yahoo's own code table call it reputation (deferral label: rate-limit).
+            ("421 4.7.0 [TSS04] Messages from 203.0.113.25 temporarily deferred due to unexpected volume or user complaints", Block, BadReputation),
             ("450 4.2.0 <a@b.example>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/b.example.html", Soft, Greylisted),
             ("connect to mx.example.com[192.0.2.1]:25: Connection timed out", Soft, NetworkError),
         ];

@@ -49,7 +49,9 @@ impl OneOrMany {
 pub struct TextRule {
     /// Unique name, shown in `classify` output so users can see why.
     pub id: String,
-    /// Case-insensitive substrings; any one of them selects the rule.
+    /// Case-insensitive substrings; any one of them selects the rule. Empty:
+    /// the rule is decided by `status` / `code` alone, tried in its place.
+    #[serde(default)]
     pub any: Vec<String>,
     /// Case-insensitive substrings that must all be present as well.
     #[serde(default)]
@@ -132,7 +134,8 @@ impl CodePattern {
     }
 }
 
-/// A condition on the enhanced status code; `None` parts match anything.
+/// A condition on the enhanced status code; `None` parts match anything
+/// (a `None` class: any failure class).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusPattern {
     pub class: Option<u8>,
@@ -168,8 +171,10 @@ impl StatusPattern {
         })
     }
 
+    /// An `x` class stands for a failure (4 or 5): `x.6` must not turn the
+    /// success `250 2.6.0 Message received` into a content error.
     pub fn matches(self, s: Status) -> bool {
-        self.class.is_none_or(|c| c == s.class)
+        self.class.map_or(s.class != 2, |c| c == s.class)
             && self.subject.is_none_or(|v| v == s.subject)
             && self.detail.is_none_or(|v| v == s.detail)
     }
