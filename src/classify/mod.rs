@@ -504,6 +504,51 @@ mod tests {
         }
     }
 
+    /// Keeps the table honest: every built-in rule carries at least one
+    /// real-looking example, and each example is decided by that very rule
+    /// (not by an earlier one that shadows it).
+    #[test]
+    fn every_builtin_rule_decides_its_examples() {
+        let file = RulesFile::from_toml(rules::BUILTIN, "built-in rules").unwrap();
+        let classifier = Classifier::builtin();
+        let mut failures = Vec::new();
+        for rule in &file.rules {
+            let examples = rule.example.to_vec();
+            if examples.is_empty() {
+                failures.push(format!("{}: no `example`", rule.id));
+            }
+            for text in examples {
+                let got = classifier.classify(text.as_bytes(), None);
+                if got.verdict.rule != rule.id {
+                    failures.push(format!(
+                        "{}: example decided by `{}` ({}): {text}",
+                        rule.id, got.verdict.rule, got.verdict.reason
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn rule_ids_are_unique_across_the_three_tables() {
+        let file = RulesFile::from_toml(rules::BUILTIN, "built-in rules").unwrap();
+        let mut seen = HashSet::new();
+        for id in file.rules.iter().map(|r| r.id.clone()) {
+            assert!(seen.insert(id.clone()), "duplicate rule id {id}");
+        }
+        for c in &file.statuses {
+            assert!(
+                seen.insert(format!("status.{}", c.code)),
+                "status {} twice or shadowing a rule id",
+                c.code
+            );
+        }
+        for c in &file.replies {
+            assert!(seen.insert(format!("reply.{}", c.code)), "reply {} twice", c.code);
+        }
+    }
+
     #[test]
     fn falls_back_to_status_then_reply_code() {
         let c = Classifier::builtin().classify(b"550 5.1.1 <x@y>: nope", None);
