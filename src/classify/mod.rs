@@ -549,6 +549,131 @@ mod tests {
         }
     }
 
+    /// The classifier reads arbitrary bytes from remote servers: random
+    /// bytes, and real replies cut and spliced at every position (fold
+    /// markers and statuses cut short at the end), must never panic.
+    #[test]
+    fn never_panics_on_arbitrary_bytes() {
+        let c = Classifier::builtin();
+        let seeds: &[&[u8]] = &[
+            b"550-5.7.1 Messages with multiple 550-5.7.1 addresses in From: 550 5.7.1 header",
+            b"550 550 5.1.1 user unknown 550-",
+            b"421-4.7.28 x 421 4",
+            b"4.4.1 connect to mx[192.0.2.1]:25: Connection timed out 550 #5.",
+            b"\xff\xfe550 5.2.2 \x00\x1b[2J mailbox full \xe3\x81\x82",
+        ];
+        for seed in seeds {
+            for end in 0..=seed.len() {
+                for start in 0..end {
+                    let _ = c.classify(&seed[start..end], None);
+                    let _ = c.classify(&seed[start..end], Status::parse(b"4.4.1"));
+                }
+            }
+        }
+        // A small LCG: deterministic, no dependency.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"0123456789 .-#:<>@5455-x.1.1 550 user unknown\xff";
+        let mut buf = Vec::new();
+        for _ in 0..5_000 {
+            buf.clear();
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = (x >> 56) as usize;
+            for _ in 0..len {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let b = (x >> 33) as usize;
+                buf.push(if b % 4 == 0 {
+                    (b >> 8) as u8
+                } else {
+                    alphabet[b % alphabet.len()]
+                });
+            }
+            let _ = c.classify(&buf, None);
+        }
+    }
+
+    #[test]
+    fn unfolds_multiline_replies_but_keeps_quoted_codes() {
+        let mut buf = Vec::new();
+        let t = b"550-5.7.1 Messages with multiple 550-5.7.1 addresses in From: 550 5.7.1 header are not accepted";
+        assert_eq!(
+            unfold(t, Some(550), &mut buf),
+            &b"550-5.7.1 Messages with multiple addresses in From: header are not accepted"[..]
+        );
+        let t = b"550 5.1.351 Remote server returned unknown recipient -> 550 : User unknown";
+        assert_eq!(unfold(t, Some(550), &mut buf), &t[..]);
+        let t = b"no code here 550-";
+        assert_eq!(unfold(t, None, &mut buf), &t[..]);
+    }
+
+    /// The cases docs/classification.md and `classify --help` promise.
+    #[test]
+    fn code_dependent_cases() {
+        use Class::*;
+        use Reason::*;
+        let v = |t: &str| {
+            let c = Classifier::builtin().classify(t.as_bytes(), None);
+            (c.verdict.class, c.verdict.reason, c.deferral)
+        };
+        // Hard reasons turn soft on 4xx; null MX stays hard.
+        assert_eq!(
+            v("550 5.1.1 <a@b>: Recipient address rejected: User unknown").0,
+            Hard
+        );
+        assert_eq!(
+            v("450 4.1.1 <a@b>: Recipient address rejected: User unknown").0,
+            Soft
+        );
+        assert_eq!(
+            v("4.0.0 DNS Error: DNS type 'mx' lookup of example.org responded with code NOERROR The domain example.org doesn't receive email according to the administrator: returned Null MX"),
+            (Hard, NotAccept, None)
+        );
+        // x.2.2 is a full mailbox (soft) with 4xx and 5xx alike, whatever the words.
+        assert_eq!(v("552 5.2.2 <a@b>... try later"), (Soft, MailboxFull, None));
+        assert_eq!(v("452 4.2.2 <a@b>... try later"), (Soft, MailboxFull, None));
+        assert_eq!(
+            v("552 5.2.3 Message size exceeds fixed maximum message size").1,
+            ExceedLimit
+        );
+        assert_eq!(v("552 5.3.4 Message size exceeds fixed limit").1, MesgTooBig);
+        // RCPT stage or x.1.1: userunknown; after DATA or stage-less: filtered.
+        assert_eq!(v("550 User unknown (in reply to RCPT TO command)").1, UserUnknown);
+        assert_eq!(
+            v("550 User unknown (in reply to end of DATA command)").1,
+            Filtered
+        );
+        assert_eq!(v("550 : User unknown").1, Filtered);
+        // Timeouts: expired with a 4xx code (a notice that gave up), else network.
+        assert_eq!(
+            v("4.4.1 connect to mx[192.0.2.1]:25: Connection timed out"),
+            (Soft, Expired, Some(Deferral::Timeout))
+        );
+        assert_eq!(
+            v("connect to mx[192.0.2.1]:25: Connection timed out"),
+            (Soft, NetworkError, Some(Deferral::Timeout))
+        );
+        // Deferral labels.
+        assert_eq!(v("Host or domain name not found. Name service error for name=a.example type=MX: Host not found, try again").2, Some(Deferral::Dns));
+        assert_eq!(
+            v("connect to mx[192.0.2.1]:25: Connection refused").2,
+            Some(Deferral::Refused)
+        );
+        assert_eq!(
+            v("530 5.7.0 Must issue a STARTTLS command first").2,
+            Some(Deferral::Tls)
+        );
+        assert_eq!(v("421 4.7.0 [TSS04] Messages from 203.0.113.25 temporarily deferred due to unexpected volume or user complaints").2, Some(Deferral::RateLimit));
+        assert_eq!(
+            v("450 4.2.0 <a@b>: Recipient address rejected: Greylisted").2,
+            Some(Deferral::Greylisting)
+        );
+        assert_eq!(
+            v("421 4.7.0 Too many concurrent SMTP connections").2,
+            Some(Deferral::Connections)
+        );
+        // Successes are no failures, whatever a wildcard status pattern says.
+        assert_eq!(v("250 2.6.0 Message received").1, Delivered);
+    }
+
     #[test]
     fn falls_back_to_status_then_reply_code() {
         let c = Classifier::builtin().classify(b"550 5.1.1 <x@y>: nope", None);
