@@ -581,7 +581,7 @@ mod tests {
             for _ in 0..len {
                 x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
                 let b = (x >> 33) as usize;
-                buf.push(if b % 4 == 0 {
+                buf.push(if b.is_multiple_of(4) {
                     (b >> 8) as u8
                 } else {
                     alphabet[b % alphabet.len()]
