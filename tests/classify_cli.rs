@@ -208,3 +208,27 @@ fn a_bad_rules_file_is_a_usage_error_naming_file_and_rule() {
         .code(2)
         .stderr(predicate::str::contains("rule `re`: bad regex"));
 }
+
+#[test]
+fn the_user_documentation_lists_every_reason_and_deferral_label() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/classification.md"))
+        .expect("docs/classification.md");
+    for reason in bouncectl::model::Reason::ALL {
+        let row = format!(
+            "| `{}` | {} |",
+            reason.as_str(),
+            if reason.is_bounce() {
+                reason.default_class().as_str()
+            } else {
+                "-"
+            }
+        );
+        assert!(doc.contains(&row), "docs/classification.md lacks the row `{row}`");
+    }
+    for label in bouncectl::model::Deferral::ALL {
+        assert!(
+            doc.contains(&format!("| `{}` |", label.as_str())),
+            "docs/classification.md lacks `{label}`"
+        );
+    }
+}
