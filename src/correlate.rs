@@ -359,6 +359,7 @@ mod tests {
                 class,
                 reason: Reason::UserUnknown,
                 rule: "t",
+                deferral: None,
             }),
             status_code: None,
         }))

@@ -84,20 +84,20 @@ reasons! {
     UserUnknown = "userunknown", Hard, "mailbox does not exist";
     HostUnknown = "hostunknown", Hard, "recipient domain does not exist or does not resolve";
     HasMoved = "hasmoved", Hard, "recipient moved, no forwarding (551 / 5.1.6)";
-    NotAccept = "notaccept", Hard, "domain accepts no mail (null MX, 521); soft when the code is 4xx";
+    NotAccept = "notaccept", Hard, "domain accepts no mail (null MX, 521, 556)";
     Suspend = "suspend", Hard, "mailbox disabled or suspended";
-    Filtered = "filtered", Hard, "recipient-side refusal of this address";
+    Filtered = "filtered", Hard, "recipient-side refusal; mostly user unknown said after DATA";
     MailboxFull = "mailboxfull", Soft, "mailbox over quota";
     MesgTooBig = "mesgtoobig", Soft, "message larger than the receiver accepts";
     ExceedLimit = "exceedlimit", Soft, "per-recipient or administrative limit exceeded";
-    Expired = "expired", Soft, "we gave up after the retry period";
+    Expired = "expired", Soft, "gave up retrying (timeouts, unreachable hosts)";
     SystemError = "systemerror", Soft, "remote system error";
     SystemFull = "systemfull", Soft, "remote storage full";
     NetworkError = "networkerror", Soft, "DNS, routing, connection or network trouble on the path";
     MailerError = "mailererror", Soft, "a local delivery program failed";
     OnHold = "onhold", Soft, "too little information to decide";
     Undefined = "undefined", Soft, "no reason detected";
-    Greylisted = "greylisted", Soft, "temporary refusal asking us to retry later (greylisting; ours, not Sisimai's)";
+    Greylisted = "greylisted", Soft, "asked to retry later (greylisting; ours, not Sisimai's)";
     Blocked = "blocked", Block, "sending IP or host refused (blocklist, RBL)";
     BadReputation = "badreputation", Block, "sending IP or domain reputation";
     Rejected = "rejected", Block, "envelope sender refused";
@@ -106,13 +106,13 @@ reasons! {
     VirusDetected = "virusdetected", Block, "virus found in the message";
     ContentError = "contenterror", Block, "message format or headers unacceptable";
     NotCompliantRfc = "notcompliantrfc", Block, "message breaks RFC 5322";
-    SecurityError = "securityerror", Block, "security refusal (authentication required, not authorised)";
+    SecurityError = "securityerror", Block, "security refusal (authentication required)";
     AuthFailure = "authfailure", Block, "SPF, DKIM or DMARC failed";
     RequirePtr = "requireptr", Block, "sending IP lacks reverse DNS";
     NoRelaying = "norelaying", Block, "relay access denied";
     Speeding = "speeding", Block, "rate limited";
     TooManyConn = "toomanyconn", Block, "too many connections";
-    SyntaxError = "syntaxerror", Block, "SMTP command or parameter syntax error from our side";
+    SyntaxError = "syntaxerror", Block, "SMTP command or syntax error from our side";
     FailedStartTls = "failedstarttls", Block, "TLS could not be negotiated";
     Delivered = "delivered", Soft, "not a failure (a success reply)";
     Feedback = "feedback", Soft, "a complaint report, not a bounce";
@@ -132,9 +132,103 @@ impl Reason {
             class
         }
     }
+
+    /// The deferral label this reason implies when the rule that found it
+    /// says nothing more specific.
+    pub fn deferral(self) -> Option<Deferral> {
+        match self {
+            Reason::Greylisted => Some(Deferral::Greylisting),
+            Reason::Speeding => Some(Deferral::RateLimit),
+            Reason::TooManyConn => Some(Deferral::Connections),
+            Reason::FailedStartTls => Some(Deferral::Tls),
+            _ => None,
+        }
+    }
+
+    /// Whether the reason is a bounce reason at all: `delivered`, `feedback`
+    /// and `vacation` describe messages that are no bounce.
+    pub fn is_bounce(self) -> bool {
+        !matches!(self, Reason::Delivered | Reason::Feedback | Reason::Vacation)
+    }
 }
 
 impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a delivery is waiting, when a reply says so: the label a report uses
+/// to say "gmail.com is rate-limiting us (4.7.28)" instead of a bare reason.
+/// Orthogonal to [`Reason`]: a connection timeout is `expired` in Sisimai's
+/// vocabulary (what a message that gave up shows) but its deferral label is
+/// `timeout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Deferral {
+    /// The receiver asks every new sender to come back later (greylisting).
+    Greylisting,
+    /// The receiver throttles our sending rate or volume.
+    RateLimit,
+    /// The receiver refuses more simultaneous connections from us.
+    Connections,
+    /// The receiving host did not answer in time.
+    Timeout,
+    /// The receiving host refused or dropped the connection.
+    Refused,
+    /// A DNS lookup failed temporarily (SERVFAIL, timeout).
+    Dns,
+    /// TLS could not be negotiated.
+    Tls,
+}
+
+impl Deferral {
+    pub const ALL: [Deferral; 7] = [
+        Deferral::Greylisting,
+        Deferral::RateLimit,
+        Deferral::Connections,
+        Deferral::Timeout,
+        Deferral::Refused,
+        Deferral::Dns,
+        Deferral::Tls,
+    ];
+
+    /// The name used in rules and JSON (`rate-limit`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Deferral::Greylisting => "greylisting",
+            Deferral::RateLimit => "rate-limit",
+            Deferral::Connections => "connections",
+            Deferral::Timeout => "timeout",
+            Deferral::Refused => "refused",
+            Deferral::Dns => "dns",
+            Deferral::Tls => "tls",
+        }
+    }
+
+    /// A predicate for "{domain} {phrase}", e.g. "gmail.com is rate-limiting us".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Deferral::Greylisting => "is greylisting us",
+            Deferral::RateLimit => "is rate-limiting us",
+            Deferral::Connections => "is limiting our connections",
+            Deferral::Timeout => "is not answering (connection timed out)",
+            Deferral::Refused => "is refusing our connections",
+            Deferral::Dns => "does not resolve right now (temporary DNS failure)",
+            Deferral::Tls => "cannot agree on TLS with us",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Deferral> {
+        let s = s.trim();
+        Deferral::ALL
+            .iter()
+            .copied()
+            .find(|d| d.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Deferral {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -147,6 +241,9 @@ pub struct Verdict {
     pub reason: Reason,
     /// Id of the rule that decided (`gmail.nosuchuser`, `status.5.1.1`, ...).
     pub rule: &'static str,
+    /// Why mail waits, when the reply is a deferral cause we name
+    /// (rate limit, greylisting, timeout, ...).
+    pub deferral: Option<Deferral>,
 }
 
 /// Whether a delivery leaves our infrastructure (counts in the rates by default).

@@ -71,6 +71,16 @@ fn status_at(b: &[u8], at: usize) -> Option<(Status, usize)> {
     ))
 }
 
+/// The length of an enhanced status code (`5.7.1`, `#5.7.1`) at the start of
+/// `b`, if there is one.
+pub(crate) fn status_prefix(b: &[u8]) -> Option<usize> {
+    let at = usize::from(b.first() == Some(&b'#'));
+    let (_, end) = status_at(b, at)?;
+    b.get(end)
+        .is_none_or(|c| !c.is_ascii_alphanumeric() && *c != b'.')
+        .then_some(end)
+}
+
 /// A status code starts a word; `550-5.1.1` (a multi-line reply) counts.
 fn boundary_before(b: &[u8], at: usize) -> bool {
     match at.checked_sub(1).map(|i| b[i]) {

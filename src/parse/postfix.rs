@@ -261,15 +261,24 @@ fn scope(daemon: &[u8], relay: &[u8]) -> Scope {
 }
 
 /// The part of a Postfix diagnostic that the remote server wrote, when it wrote
-/// one: after `said: ` or `refused to talk to me: `, without the trailing
-/// `(in reply to RCPT TO command)`.
+/// one: after `host H[ip] said: ` or `refused to talk to me: ` (the host name
+/// is ours to know, not the classifier's to match). The trailing
+/// `(in reply to RCPT TO command)` stays: the SMTP stage tells a user unknown
+/// at RCPT from a refusal after DATA.
 pub fn remote_reply(text: &[u8]) -> &[u8] {
     let start = SAID
         .find(text)
         .map(|i| i + 7)
         .or_else(|| REFUSED.find(text).map(|i| i + 23));
-    let Some(start) = start else { return text };
-    let reply = &text[start..];
+    match start {
+        Some(start) => &text[start..],
+        None => text,
+    }
+}
+
+/// The remote reply without Postfix's `(in reply to ... command)`: for people.
+pub fn reply_for_display(text: &[u8]) -> &[u8] {
+    let reply = remote_reply(text);
     match IN_REPLY.rfind(reply) {
         Some(end) => &reply[..end],
         None => reply,

@@ -24,10 +24,12 @@
 //!   bounces), `violations` (deliveries after suppression).
 //! - `alerts[]`: `level` (`info`, `warning`, `critical`), `code`
 //!   (`bounce-rate`, `hard-rate`, `soft-rate`, `block-rate`, `sender-block`,
-//!   `rate-limited`, `no-deliveries`), `message`, and where it applies `domain`, `count`,
-//!   `diagnostic`.
+//!   `deferred-<cause>` such as `deferred-rate-limit`, `no-deliveries`),
+//!   `message`, and where it applies `domain`, `count`, `diagnostic`.
 //! - `hard_status`: hard-rate band (`healthy`, `caution`, `throttling`,
-//!   `emergency`); `deferrals[]`: deferral attempts by reason.
+//!   `emergency`); `deferrals[]`: deferral attempts by reason;
+//!   `deferral_causes[]`: deferral attempts by cause (`rate-limit`,
+//!   `greylisting`, `connections`, `timeout`, `refused`, `dns`, `tls`, `other`).
 
 use super::{Render, Report};
 

@@ -1,6 +1,8 @@
 //! Integration tests: the real `bouncectl` binary on the files in `fixtures/`.
 
 mod analyze;
+mod classify;
 mod fixtures;
 mod genlog;
+mod readme;
 mod util;
