@@ -122,7 +122,12 @@ pub fn rfc3339_len(b: &[u8]) -> Option<usize> {
     if !shape_ok {
         return None;
     }
-    Some(memchr::memchr(b' ', &b[19..]).map_or(b.len(), |i| 19 + i))
+    // A fraction and an offset follow at most: a short scan.
+    let mut i = 19;
+    while i < b.len() && b[i] != b' ' {
+        i += 1;
+    }
+    Some(i)
 }
 
 /// Month number of a three-letter English month abbreviation.
