@@ -365,7 +365,7 @@ fn read_ranges<F: FnMut(Event, usize)>(
     done_bytes: u64,
     consumer: &mut Consumer<'_, F>,
 ) -> Result<Option<String>> {
-    let step = opts.chunk_size.min(RANGE_SIZE).max(1) as u64;
+    let step = opts.chunk_size.clamp(1, RANGE_SIZE) as u64;
     let ranges = size.div_ceil(step);
     let classifier = opts.classifier;
     let describe = |e: std::io::Error| format!("read error: {e}");
