@@ -2,7 +2,7 @@
 //! newline-aligned chunks that a rayon pool parses in parallel, while this
 //! thread consumes the results strictly in input order.
 
-use crate::classify::Classifier;
+use crate::classify::Rules;
 use crate::input::chunks::{Chunk, Chunker};
 use crate::input::{self, InputError, Source};
 use crate::model::Event;
@@ -31,7 +31,7 @@ pub struct ReadOptions {
     pub progress: bool,
     /// The current time (`--now` pins it), the year reference for stdin.
     pub now: i64,
-    pub classifier: &'static Classifier,
+    pub classifier: Rules,
     pub tz: TimeZone,
     /// Bytes per parse chunk.
     pub chunk_size: usize,

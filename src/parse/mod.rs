@@ -6,7 +6,7 @@ pub mod syslog;
 pub mod timestamp;
 pub mod verdicts;
 
-use crate::classify::Classifier;
+use crate::classify::Rules;
 use crate::model::Event;
 use crate::parse::syslog::LineTime;
 use crate::parse::timestamp::SyslogClock;
@@ -58,7 +58,7 @@ impl Format {
 pub struct LineContext<'a> {
     /// Turns year-less syslog dates into times.
     pub clock: &'a SyslogClock,
-    pub classifier: &'a Classifier,
+    pub classifier: Rules,
 }
 
 impl LineContext<'_> {
