@@ -1,6 +1,7 @@
 //! The command line: clap derive structs, one per subcommand. Field doc
 //! comments are the help text; clap types stay here and in `commands/`.
 
+use crate::parse::csv_generic::ColumnMap;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -14,7 +15,7 @@ Examples:
 
 Exit codes: 0 ok · 1 runtime error · 2 usage error · 3 --fail-on threshold reached";
 
-/// Bounce log analyzer for Postfix logs: bounce rates against the 2% / 5%
+/// Bounce log analyzer for Postfix and Exim logs and ESP exports: bounce rates against the 2% / 5%
 /// thresholds, hard / soft / sender-side block classification, and the
 /// addresses that must never be mailed again.
 #[derive(Debug, Parser)]
@@ -78,6 +79,32 @@ pub enum InputFormat {
     Auto,
     /// Postfix syslog lines
     Postfix,
+    /// Exim main log (plain or in syslog)
+    Exim,
+    /// Amazon SES events (JSON lines or array, SNS envelopes)
+    Ses,
+    /// SendGrid Event Webhook JSON
+    Sendgrid,
+    /// SendGrid bounces/blocks CSV download
+    SendgridCsv,
+    /// Mailgun events JSON (Events API, webhooks)
+    Mailgun,
+    /// Postmark bounces/webhooks JSON
+    Postmark,
+    /// Postmark bounces CSV
+    PostmarkCsv,
+    /// SparkPost events JSON
+    Sparkpost,
+    /// Mandrill webhook events / rejects JSON
+    Mandrill,
+    /// Mailchimp audience export CSV (cleaned or unsubscribed)
+    Mailchimp,
+    /// Brevo webhook JSON
+    Brevo,
+    /// Postal webhook JSON
+    Postal,
+    /// Any CSV with a header (see --columns)
+    Csv,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +173,12 @@ pub struct AnalyzeArgs {
     /// Input format
     #[arg(long, value_enum, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
     pub input_format: InputFormat,
+
+    /// Columns of CSV inputs, when their header names are not the usual ones:
+    /// FIELD=HEADER pairs, fields email, timestamp, code, status, diagnostic,
+    /// class, message_id (e.g. email=Email,code=Status,diagnostic=Reason)
+    #[arg(long, value_name = "FIELD=HEADER,...", value_parser = ColumnMap::parse)]
+    pub columns: Option<ColumnMap>,
 
     /// Keep no state between runs (a pure one-shot report; currently the only mode)
     #[arg(long)]
