@@ -21,13 +21,28 @@
 //!   date; `--top N` limits `by_domain`.
 //! - `by_reason[]`: `key` (a reason), `class`, `count` of bounced deliveries.
 //! - `suppression`: `total`, `new`, `at_risk` (1..N-1 consecutive soft
-//!   bounces), `violations` (deliveries after suppression).
+//!   bounces), `violations` (deliveries after suppression), `by_cause`
+//!   (`hard`, `soft` — N soft bounces in a row —, `complaint`, `unsubscribe`,
+//!   `esp` — the ESP had suppressed the address already).
 //! - `alerts[]`: `level` (`info`, `warning`, `critical`), `code`
 //!   (`bounce-rate`, `hard-rate`, `soft-rate`, `block-rate`, `sender-block`,
 //!   `rate-limited`, `no-deliveries`), `message`, and where it applies `domain`, `count`,
 //!   `diagnostic`.
 //! - `hard_status`: hard-rate band (`healthy`, `caution`, `throttling`,
 //!   `emergency`); `deferrals[]`: deferral attempts by reason.
+//! - `esp` (only when an input is an ESP export or CSV list):
+//!   `already_suppressed` (sends the ESP refused because it had suppressed
+//!   the address before: not bounces, not in the rates) and
+//!   `already_suppressed_by` (`bounce`, `complaint`, `unsubscribe`, `other`);
+//!   `complaints`, `unsubscribes`, `complaint_rate` (complaints over final
+//!   deliveries) and `complaint_status` (`healthy` < 0.1% ≤ `warning` < 0.3%
+//!   ≤ `critical`); `classifier_disagreements`, bounces whose ESP label
+//!   (hard/soft/block) differs from our class, and `disagreements[]` by
+//!   pair (`esp`, `ours`, `count`).
+//! - For documents (ESP exports), `inputs[].lines` counts the file's lines
+//!   and `skipped` counts records (a record may span lines; its first line
+//!   is the one named in warnings). Alert code `complaint-rate` joins the
+//!   list above.
 
 use super::{Render, Report};
 
