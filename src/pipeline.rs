@@ -113,7 +113,9 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
             Ok(_) => opened.reader,
             Err(e) => Box::new(Failed(Some(e))),
         };
-        let format = opts.format.unwrap_or_else(|| Format::sniff(&head));
+        let format = opts
+            .format
+            .unwrap_or_else(|| Format::sniff_with(&head, opts.columns.as_ref()));
         let first = match format {
             Format::Exim => crate::parse::exim::first_time(&head, &clock),
             _ => first_time(&head, &clock),

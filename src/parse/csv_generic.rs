@@ -6,7 +6,7 @@
 
 use crate::model::{Class, Reason, SuppressCause};
 use crate::parse::esp::postmark::{bounce_type, TypeMeans};
-use crate::parse::esp::{Doc, EspSays, Failure};
+use crate::parse::esp::{line_of, Doc, EspSays, Failure};
 use crate::parse::{ChunkOutput, Format, LineContext, Skip};
 
 /// The fields a row can give, in `--columns` order.
@@ -265,6 +265,13 @@ fn column(header: &[String], field: Field, map: Option<&ColumnMap>) -> Result<Op
         .find_map(|s| norm.iter().position(|h| h == s)))
 }
 
+/// Whether the header row has the column `--columns email=...` names.
+pub fn has_mapped_email(head: &[u8], map: &ColumnMap) -> bool {
+    map.get(Field::Email).is_some()
+        && header_of(head)
+            .is_some_and(|h| h.len() >= 2 && matches!(column(&h, Field::Email, Some(map)), Ok(Some(_))))
+}
+
 /// Recognises a CSV export from its header row.
 pub fn sniff(head: &[u8]) -> Option<Format> {
     let header = header_of(head)?;
@@ -329,23 +336,27 @@ pub fn parse(bytes: &[u8], ctx: &LineContext, format: Format, map: Option<&Colum
         .flexible(true)
         .from_reader(body);
     let mut record = csv::ByteRecord::new();
+    // Line numbers from byte offsets: a quoted field may hold line breaks.
+    // With CRLF ends, csv places a record after the `\r` of the line before.
+    let line_at = |byte: u64| {
+        let mut at = byte as usize;
+        while matches!(body.get(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        line_of(body, at)
+    };
     loop {
-        let line = reader.position().line().saturating_sub(1) as u32;
-        doc.record(line);
+        let start = reader.position().byte();
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let at = e.position().map_or(line, |p| p.line().saturating_sub(1) as u32);
-                doc.record(at);
+                doc.record(line_at(e.position().map_or(start, |p| p.byte())));
                 doc.skip(Skip::Unrecognized);
-                // A broken quote can swallow the rest; csv resumes after it.
                 continue;
             }
         }
-        if let Some(p) = record.position() {
-            doc.record(p.line().saturating_sub(1) as u32);
-        }
+        doc.record(line_at(record.position().map_or(start, |p| p.byte())));
         let get = |field: Field| -> String {
             cols[field as usize]
                 .and_then(|i| record.get(i))

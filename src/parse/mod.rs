@@ -110,6 +110,17 @@ impl Format {
     /// timestamps and message ids. Falls back to Postfix, whose parser counts
     /// what it cannot read.
     pub fn sniff(head: &[u8]) -> Format {
+        Format::sniff_with(head, None)
+    }
+
+    /// [`Format::sniff`], knowing the user's `--columns`: a CSV whose header
+    /// has the column they named for the address is a CSV whatever its names.
+    pub fn sniff_with(head: &[u8], columns: Option<&ColumnMap>) -> Format {
+        if let Some(map) = columns {
+            if csv_generic::has_mapped_email(head, map) {
+                return Format::Csv;
+            }
+        }
         let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
         let first = text.iter().position(|c| !c.is_ascii_whitespace());
         if let Some(i) = first {

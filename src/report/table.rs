@@ -188,9 +188,11 @@ fn esp_lines(out: &mut String, e: &EspReport) {
             .iter()
             .map(|d| format!("{} → {} {}", d.esp, d.ours, thousands(d.count)))
             .collect();
+        let n = e.classifier_disagreements;
         let line = format!(
-            "ESP label vs our class differ on {} bounces (ours counts): {}",
-            thousands(e.classifier_disagreements),
+            "ESP label vs our class differ on {} bounce{} (ours counts): {}",
+            thousands(n),
+            if n == 1 { "" } else { "s" },
             pairs.join(", ")
         );
         for l in wrap(&line, usize::from(WIDTH) - 1) {

@@ -375,7 +375,7 @@ pub fn line_text(bytes: &[u8], n: u32) -> &[u8] {
 }
 
 /// 0-based line of byte offset `at`.
-fn line_of(bytes: &[u8], at: usize) -> u32 {
+pub fn line_of(bytes: &[u8], at: usize) -> u32 {
     memchr::memchr_iter(b'\n', &bytes[..at.min(bytes.len())]).count() as u32
 }
 
