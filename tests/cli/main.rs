@@ -2,5 +2,6 @@
 
 mod analyze;
 mod fixtures;
+mod formats;
 mod genlog;
 mod util;
