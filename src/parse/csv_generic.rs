@@ -558,3 +558,114 @@ mod tests {
         assert_eq!(code_and_status("605", ""), (None, None));
     }
 }
+
+#[cfg(test)]
+mod dialect_tests {
+    use crate::parse::esp::testing::{check, parse};
+    use crate::parse::Format;
+
+    #[test]
+    fn sendgrid_downloads() {
+        let csv = "created,email,reason,status\n\
+                   1772442111,old@example.com,550 5.1.1 The email account that you tried to reach does not exist.,5.1.1\n\
+                   1487173664,no.such@example.org,550 No Such User Here ,550\n\
+                   1772443000,multi@example.com,\"550-5.1.1 The email account that you tried to reach does not exist.\n550 5.1.1 https://support.google.com/mail/?p=NoSuchUser\",5.1.1\n\
+                   1772443050,\"quoted,comma@example.com\",\"550 5.1.1 \"\"quoted,comma@example.com\"\": user unknown\",5.1.1\n";
+        check(
+            Format::SendGridCsv,
+            csv,
+            &[
+                (
+                    "2026-03-02T09:01:51Z",
+                    "bounced/hard/userunknown",
+                    "old@example.com",
+                ),
+                (
+                    "2017-02-15T15:47:44Z",
+                    "bounced/hard/userunknown",
+                    "no.such@example.org",
+                ),
+                (
+                    "2026-03-02T09:16:40Z",
+                    "bounced/hard/userunknown",
+                    "multi@example.com",
+                ),
+                (
+                    "2026-03-02T09:17:30Z",
+                    "bounced/hard/userunknown",
+                    "quoted,comma@example.com",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn mailchimp_cleaned_and_unsubscribed() {
+        let cleaned = "Email Address,First Name,MEMBER_RATING,OPTIN_TIME,CLEAN_TIME,CLEAN_CAMPAIGN_ID,LEID,EUID\n\
+                       Mixed.Case@Example.COM,Mixed,2,2019-06-30 23:59:59,2026-03-02 09:05:12,4b7c9e1a2d,1,a\n";
+        check(
+            Format::Mailchimp,
+            cleaned,
+            &[(
+                "2026-03-02T09:05:12Z",
+                "bounced/hard/undefined esp=hard",
+                "mixed.case@example.com",
+            )],
+        );
+        let unsubscribed = "Email Address,UNSUB_TIME,UNSUB_CAMPAIGN_ID,UNSUB_REASON,LEID\n\
+                            bye@example.com,2026-03-02 09:15:54,4b7c9e1a2d,I no longer want to receive these emails,1\n\
+                            annoyed@example.net,2026-03-03 07:02:12,4b7c9e1a2d,abuse,2\n";
+        check(
+            Format::Mailchimp,
+            unsubscribed,
+            &[
+                ("2026-03-02T09:15:54Z", "unsubscribe", "bye@example.com"),
+                ("2026-03-03T07:02:12Z", "complaint", "annoyed@example.net"),
+            ],
+        );
+    }
+
+    #[test]
+    fn postmark_csv_and_generic_labels() {
+        let csv = "Type,TypeCode,Email,BouncedAt,Details\n\
+                   HardBounce,1,old@example.com,2026-03-02T09:00:02.8741234Z,smtp;550 5.1.1 user unknown\n\
+                   Transient,2,member@example.org,2026-03-02T09:11:02Z,smtp;421 4.7.0 [TSS04] Messages temporarily deferred\n\
+                   SpamComplaint,100001,annoyed@example.net,2026-03-03T07:02:11Z,\n";
+        check(
+            Format::PostmarkCsv,
+            csv,
+            &[
+                (
+                    "2026-03-02T09:00:02Z",
+                    "bounced/hard/userunknown esp=hard",
+                    "old@example.com",
+                ),
+                (
+                    "2026-03-02T09:11:02Z",
+                    "deferred/block/speeding",
+                    "member@example.org",
+                ),
+                ("2026-03-03T07:02:11Z", "complaint", "annoyed@example.net"),
+            ],
+        );
+        // Tab-separated, a status column holding a reply code, a row too short.
+        let tsv = "Recipient\tDate\tStatus\tError\tEvent\n\
+                   a@example.com\t2026-03-02 09:00:00\t250\tOK\tdelivered\n\
+                   b@example.com\t2026-03-02 09:00:01\t550\tmailbox unavailable\tbounced\n\
+                   c@example.com\n";
+        check(
+            Format::Csv,
+            tsv,
+            &[
+                ("2026-03-02T09:00:00Z", "sent", "a@example.com"),
+                (
+                    "2026-03-02T09:00:01Z",
+                    "bounced/hard/userunknown",
+                    "b@example.com",
+                ),
+                ("2026-03-02T09:00:01Z", "bounced/soft/undefined", "c@example.com"),
+            ],
+        );
+        assert_eq!(parse(Format::Csv, tsv).skipped.total(), 0);
+    }
+}

@@ -326,3 +326,62 @@ mod tests {
         assert_eq!(out.first_unknown.map(|f| f.0), Some(0));
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use jiff::tz::TimeZone;
+
+    /// Every parser on every fixture cut at many places, and on byte soup:
+    /// no panic, and every event and skip names a line of the input.
+    #[test]
+    fn no_parser_panics_on_cut_or_random_input() {
+        let clock = SyslogClock::for_year(2026, None, TimeZone::UTC);
+        let ctx = LineContext {
+            clock: &clock,
+            classifier: Classifier::builtin(),
+        };
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for dir in ["esp", "exim", "equivalence"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("fixture directory") {
+                let path = entry.expect("entry").path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if !name.contains(".expected.") && !name.ends_with(".md") && !name.ends_with(".args") {
+                    inputs.push(std::fs::read(&path).expect("fixture"));
+                }
+            }
+        }
+        // A deterministic byte soup rich in JSON and CSV punctuation.
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let alphabet = b"{}[]\",:;\t\n\r\\ 0123456789.-+eE@<>aZ\xc3\xff\x00";
+        let soup: Vec<u8> = (0..4096)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                alphabet[(seed >> 33) as usize % alphabet.len()]
+            })
+            .collect();
+        inputs.push(soup);
+        for input in &inputs {
+            let cuts: Vec<usize> = (0..=16).map(|i| input.len() * i / 16).collect();
+            for &cut in &cuts {
+                for format in Format::ALL {
+                    let out = format.parse_document(&input[..cut], &ctx, None);
+                    let lines = out.lines.max(1);
+                    assert!(
+                        out.events.iter().all(|(l, _)| u64::from(*l) < lines),
+                        "{}",
+                        format.name()
+                    );
+                    assert!(
+                        out.first_unknown.as_ref().is_none_or(|f| u64::from(f.0) < lines),
+                        "{}",
+                        format.name()
+                    );
+                }
+            }
+        }
+    }
+}

@@ -139,3 +139,106 @@ fn event(doc: &mut Doc, v: &Value) {
         _ => doc.skip(Skip::UnknownForm),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::check;
+    use crate::parse::Format;
+
+    fn failed(ts: &str, rcpt: &str, severity: &str, reason: &str, ds: &str) -> String {
+        format!(
+            r#"{{"event":"failed","timestamp":{ts},"recipient":"{rcpt}","severity":"{severity}","reason":"{reason}","message":{{"headers":{{"message-id":"m-{rcpt}"}}}},"delivery-status":{ds}}}"#
+        )
+    }
+
+    #[test]
+    fn severity_and_reason() {
+        let text = [
+            failed("1772442000.5", "old@example.com", "permanent", "bounce", r#"{"code":550,"message":"5.1.1 The email account that you tried to reach does not exist.","enhanced-code":"5.1.1"}"#),
+            failed("1772442001", "listed@example.com", "permanent", "bounce", r#"{"code":"554","message":"5.7.1 Service unavailable; Client host [198.51.100.31] blocked using zen.spamhaus.org"}"#),
+            failed("1772442002", "grey@example.com", "temporary", "greylisted", r#"{"code":450,"message":"Recipient address rejected: Greylisted"}"#),
+            // 498 is Mailgun's own code, not an SMTP reply.
+            failed("1772442003", "ops@nomx.example", "temporary", "generic", r#"{"code":498,"message":"No MX for nomx.example"}"#),
+            failed("1772442004", "slow@example.net", "permanent", "old", r#"{"code":498,"message":"Too old"}"#),
+            failed("1772442005", "gone@example.com", "permanent", "suppress-bounce", r#"{"code":605,"message":"","description":"Not delivering to previously bounced address"}"#),
+            failed("1772442006", "late@example.com", "permanent", "generic", r#"{"code":550,"message":"","bounce-code":"5.1.1","enhanced-code":"5.1.1"}"#).replace(r#""severity""#, r#""flags":{"is-delayed-bounce":true},"severity""#),
+            r#"{"signature":{"timestamp":"1"},"event-data":{"event":"delivered","timestamp":1772442007,"recipient":"a@example.com","message":{"headers":{"message-id":"<x@y>"}},"delivery-status":{"code":250,"message":"OK"}}}"#.to_string(),
+            r#"{"items":[{"event":"complained","timestamp":1772442008,"recipient":"annoyed@example.net"},{"event":"unsubscribed","timestamp":1772442009,"recipient":"bye@example.com"},{"event":"opened","timestamp":1772442010,"recipient":"a@example.com"},{"event":"rejected","timestamp":1772442011}],"paging":{}}"#.to_string(),
+        ]
+        .join("\n");
+        check(
+            Format::Mailgun,
+            &text,
+            &[
+                (
+                    "2026-03-02T09:00:00Z",
+                    "bounced/hard/userunknown esp=hard",
+                    "old@example.com",
+                ),
+                (
+                    "2026-03-02T09:00:01Z",
+                    "bounced/block/blocked esp=hard",
+                    "listed@example.com",
+                ),
+                (
+                    "2026-03-02T09:00:02Z",
+                    "deferred/soft/greylisted",
+                    "grey@example.com",
+                ),
+                (
+                    "2026-03-02T09:00:03Z",
+                    "deferred/soft/undefined",
+                    "ops@nomx.example",
+                ),
+                (
+                    "2026-03-02T09:00:04Z",
+                    "bounced/soft/expired esp=soft",
+                    "slow@example.net",
+                ),
+                ("2026-03-02T09:00:05Z", "suppressed/bounce", "gone@example.com"),
+                (
+                    "2026-03-02T09:00:06Z",
+                    "bounced/hard/userunknown",
+                    "late@example.com",
+                ),
+                ("2026-03-02T09:00:07Z", "sent", "a@example.com"),
+                ("2026-03-02T09:00:08Z", "complaint", "annoyed@example.net"),
+                ("2026-03-02T09:00:09Z", "unsubscribe", "bye@example.com"),
+            ],
+        );
+    }
+
+    #[test]
+    fn legacy_webhook_fields() {
+        let text = [
+            r#"{"code":"605","description":"Not delivering to previously bounced address","reason":"hardfail","event":"dropped","recipient":"bounce@example.com","timestamp":"1772442000"}"#,
+            r#"{"code":"607","description":"Not delivering to a user who marked your messages as spam","reason":"hardfail","event":"dropped","recipient":"complaint@example.com"}"#,
+            r#"{"code":"499","description":"Unable to connect to MX servers: [example.com]","reason":"old","event":"dropped","recipient":"x@example.com"}"#,
+            r#"{"code":"5.1.1","error":"smtp;550 5.1.1 RESOLVER.ADR.RecipNotFound; not found","event":"bounced","recipient":"noreply@example.com"}"#,
+        ]
+        .join("\n");
+        // Records without a time take the one before.
+        check(
+            Format::Mailgun,
+            &text,
+            &[
+                ("2026-03-02T09:00:00Z", "suppressed/bounce", "bounce@example.com"),
+                (
+                    "2026-03-02T09:00:00Z",
+                    "suppressed/complaint",
+                    "complaint@example.com",
+                ),
+                (
+                    "2026-03-02T09:00:00Z",
+                    "bounced/soft/networkerror esp=soft",
+                    "x@example.com",
+                ),
+                (
+                    "2026-03-02T09:00:00Z",
+                    "bounced/hard/userunknown esp=hard",
+                    "noreply@example.com",
+                ),
+            ],
+        );
+    }
+}

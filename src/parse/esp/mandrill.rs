@@ -140,3 +140,73 @@ fn event(doc: &mut Doc, v: &Value) {
         _ => doc.skip(Skip::UnknownForm),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::check;
+    use crate::parse::Format;
+
+    #[test]
+    fn message_and_sync_events() {
+        let batch = r#"[
+ {"event":"send","_id":"i1","ts":1772442000,"msg":{"email":"handed@example.com","state":"sent","smtp_events":[]}},
+ {"event":"send","_id":"i2","ts":1772442001,"msg":{"email":"a@example.com","state":"sent","smtp_events":[{"ts":1772442001,"type":"sent","diag":"250 2.0.0 OK"}]}},
+ {"event":"deferral","_id":"i3","ts":1772442002,"msg":{"email":"member@example.org","state":"deferred","smtp_events":[{"type":"deferred","diag":"421 4.7.0 [TSS04] Messages from 198.2.180.11 temporarily deferred"}]}},
+ {"event":"hard_bounce","_id":"i4","ts":1772442003,"msg":{"email":"old@example.com","state":"bounced","bounce_description":"bad_mailbox","bgtools_code":10,"diag":"smtp;550 5.1.1 <old@example.com>: Recipient address rejected: User unknown"}},
+ {"event":"soft_bounce","_id":"i5","ts":1772442004,"msg":{"email":"full@example.com","state":"soft-bounced","bounce_description":"mailbox_full","bgtools_code":22,"diag":""}},
+ {"event":"reject","_id":"i6","ts":1772442005,"msg":{"email":"gone@example.com","state":"rejected"}},
+ {"event":"spam","_id":"i7","ts":1772442006,"msg":{"email":"annoyed@example.net"}},
+ {"event":"unsub","_id":"i8","ts":1772442007,"msg":{"email":"bye@example.com"}},
+ {"event":"open","_id":"i9","ts":1772442008,"msg":{"email":"a@example.com"}},
+ {"type":"blacklist","action":"add","reject":{"email":"old@example.com","reason":"hard-bounce"},"ts":1772442009},
+ {"type":"blacklist","action":"add","reject":{"email":"full@example.com","reason":"soft-bounce"},"ts":1772442010},
+ {"type":"blacklist","action":"remove","reject":{"email":"x@example.com","reason":"hard-bounce"},"ts":1772442011},
+ {"type":"whitelist","action":"add","entry":{"email":"vip@example.com"},"ts":1772442012}
+]"#;
+        check(
+            Format::Mandrill,
+            batch,
+            &[
+                ("2026-03-02T09:00:01Z", "sent", "a@example.com"),
+                (
+                    "2026-03-02T09:00:02Z",
+                    "deferred/block/speeding",
+                    "member@example.org",
+                ),
+                (
+                    "2026-03-02T09:00:03Z",
+                    "bounced/hard/userunknown esp=hard",
+                    "old@example.com",
+                ),
+                (
+                    "2026-03-02T09:00:04Z",
+                    "bounced/soft/mailboxfull esp=soft",
+                    "full@example.com",
+                ),
+                ("2026-03-02T09:00:05Z", "suppressed/other", "gone@example.com"),
+                ("2026-03-02T09:00:06Z", "complaint", "annoyed@example.net"),
+                ("2026-03-02T09:00:07Z", "unsubscribe", "bye@example.com"),
+                ("2026-03-02T09:00:09Z", "suppressed/bounce", "old@example.com"),
+            ],
+        );
+    }
+
+    #[test]
+    fn the_form_field_and_the_rejects_list() {
+        let inner = r#"[{"event":"spam","_id":"i7","ts":1772442006,"msg":{"email":"annoyed@example.net"}}]"#;
+        let form = serde_json::json!({ "mandrill_events": inner }).to_string();
+        check(
+            Format::Mandrill,
+            &form,
+            &[("2026-03-02T09:00:06Z", "complaint", "annoyed@example.net")],
+        );
+        // Zone-less `created_at`: local time (UTC here).
+        let rejects = r#"[{"email":"u@example.com","reason":"unsub","created_at":"2026-03-02 09:01:05","expired":false},
+ {"email":"e@example.com","reason":"hard-bounce","created_at":"2026-03-02 09:01:06","expired":true}]"#;
+        check(
+            Format::Mandrill,
+            rejects,
+            &[("2026-03-02T09:01:05Z", "suppressed/unsubscribe", "u@example.com")],
+        );
+    }
+}

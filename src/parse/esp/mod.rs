@@ -211,7 +211,15 @@ impl<'c, 'a> Doc<'c, 'a> {
         let Some(rcpt) = address(rcpt) else {
             return self.skip(Skip::UnknownForm);
         };
-        let (verdict, status_code) = decide(self.ctx, f.text, f.status_field, f.esp);
+        // A deferral is never hard, whatever the record it came in says.
+        let esp = match (f.status, f.esp.class) {
+            (AttemptStatus::Deferred, Class::Hard) => EspSays {
+                class: Class::Soft,
+                ..f.esp
+            },
+            _ => f.esp,
+        };
+        let (verdict, status_code) = decide(self.ctx, f.text, f.status_field, esp);
         let attempt = Attempt {
             rcpt,
             status: f.status,
@@ -572,5 +580,81 @@ mod tests {
         assert_eq!(msg_id("short").as_str(), "short");
         assert_eq!(reply_text(" smtp; 550 5.1.1 x"), "550 5.1.1 x");
         assert_eq!(reply_text("undefined Unable to find MX"), "Unable to find MX");
+    }
+}
+
+/// Helpers for the parsers' unit tests.
+#[cfg(test)]
+pub mod testing {
+    use crate::classify::Classifier;
+    use crate::model::{AttemptStatus, Class, Event, EventKind, Reason, SuppressCause};
+    use crate::parse::timestamp::{format_rfc3339, SyslogClock};
+    use crate::parse::{ChunkOutput, Format, LineContext};
+    use jiff::tz::TimeZone;
+
+    /// Parses `text` as `format` with a UTC clock.
+    pub fn parse(format: Format, text: &str) -> ChunkOutput {
+        let clock = SyslogClock::for_year(2026, None, TimeZone::UTC);
+        let ctx = LineContext {
+            clock: &clock,
+            classifier: Classifier::builtin(),
+        };
+        format.parse_document(text.as_bytes(), &ctx, None)
+    }
+
+    /// One event, in a few words: `(time, what, recipient)` where `what` is
+    /// `sent`, `deferred/<class>/<reason>`, `bounced/<class>/<reason>[ esp=<label>]`,
+    /// `suppressed/<cause>`, `complaint`, `unsubscribe`, `expired`.
+    pub fn summary(e: &Event) -> (String, String, String) {
+        let ts = format_rfc3339(e.ts);
+        let (what, rcpt) = match &e.kind {
+            EventKind::EspAttempt { attempt: a, label } => {
+                let v = a.verdict.as_ref();
+                let cr = |c: Class, r: Reason| format!("{c}/{r}");
+                let what = match a.status {
+                    AttemptStatus::Sent => "sent".to_string(),
+                    AttemptStatus::Deferred => {
+                        format!("deferred/{}", v.map_or(String::new(), |v| cr(v.class, v.reason)))
+                    }
+                    AttemptStatus::Bounced => {
+                        format!("bounced/{}", v.map_or(String::new(), |v| cr(v.class, v.reason)))
+                    }
+                };
+                let what = match label {
+                    Some(l) => format!("{what} esp={l}"),
+                    None => what,
+                };
+                (what, a.rcpt.to_string())
+            }
+            EventKind::Attempt(a) => (format!("{:?}", a.status), a.rcpt.to_string()),
+            EventKind::EspSuppressed { rcpt, cause } => (
+                format!("suppressed/{}", SuppressCause::as_str(*cause)),
+                rcpt.to_string(),
+            ),
+            EventKind::Complaint { rcpt } => ("complaint".into(), rcpt.to_string()),
+            EventKind::Unsubscribe { rcpt } => ("unsubscribe".into(), rcpt.to_string()),
+            EventKind::RcptExpired { rcpt } => ("expired".into(), rcpt.to_string()),
+            other => (format!("{other:?}"), String::new()),
+        };
+        (ts, what, rcpt)
+    }
+
+    /// `summary` of every event of a parse.
+    pub fn events(format: Format, text: &str) -> Vec<(String, String, String)> {
+        parse(format, text)
+            .events
+            .iter()
+            .map(|(_, e)| summary(e))
+            .collect()
+    }
+
+    /// The same as string slices, for `assert_eq!` against literals.
+    pub fn check(format: Format, text: &str, want: &[(&str, &str, &str)]) {
+        let got = events(format, text);
+        let got: Vec<(&str, &str, &str)> = got
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+            .collect();
+        assert_eq!(got, want);
     }
 }

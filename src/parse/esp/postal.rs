@@ -81,3 +81,51 @@ fn event(doc: &mut Doc, v: &Value) {
         _ => doc.skip(Skip::UnknownForm),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::check;
+    use crate::parse::Format;
+
+    fn hook(event: &str, status: &str, to: &str, details: &str, output: &str, ts: &str) -> String {
+        format!(
+            r#"{{"event":"{event}","timestamp":1772449999.5,"uuid":"u","payload":{{"message":{{"id":1,"to":"{to}","message_id":"{to}-id@rp.postal.example.com"}},"status":"{status}","details":"{details}","output":"{output}","timestamp":{ts}}}}}"#
+        )
+    }
+
+    #[test]
+    fn webhook_events() {
+        let text = [
+            hook("MessageSent", "Sent", "a@example.com", "Message accepted", "250 2.0.0 OK", "1772442047.2"),
+            hook("MessageDelayed", "SoftFail", "ops@nomx.example.net", "No SMTP servers were available for nomx.example.net. No hosts to try.", "", "1772442048.2"),
+            hook("MessageDeliveryFailed", "HardFail", "listed@example.com", "Permanent SMTP delivery error", "554 5.7.1 Service unavailable; Client host [203.0.113.210] blocked using zen.spamhaus.org", "1772442049.2"),
+            hook("MessageHeld", "Held", "gone@example.com", "Recipient (gone@example.com) is on the suppression list (reason: too many hard fails)", "", "1772442050.2"),
+            hook("MessageHeld", "Held", "dev@example.com", "Server is in development mode", "", "1772442051.2"),
+            r#"{"event":"MessageBounced","timestamp":1772442052.5,"payload":{"original_message":{"id":2,"to":"late@example.com","message_id":"o@rp"},"bounce":{"id":3}}}"#.to_string(),
+        ]
+        .join("\n");
+        check(
+            Format::Postal,
+            &text,
+            &[
+                ("2026-03-02T09:00:47Z", "sent", "a@example.com"),
+                (
+                    "2026-03-02T09:00:48Z",
+                    "deferred/soft/undefined",
+                    "ops@nomx.example.net",
+                ),
+                (
+                    "2026-03-02T09:00:49Z",
+                    "bounced/block/blocked esp=hard",
+                    "listed@example.com",
+                ),
+                ("2026-03-02T09:00:50Z", "suppressed/bounce", "gone@example.com"),
+                (
+                    "2026-03-02T09:00:52Z",
+                    "bounced/hard/undefined",
+                    "late@example.com",
+                ),
+            ],
+        );
+    }
+}

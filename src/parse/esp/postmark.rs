@@ -148,3 +148,71 @@ fn bounce(doc: &mut Doc, v: &Value, msg: MsgId) {
         None => doc.skip(Skip::UnknownForm),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check, parse};
+    use crate::parse::Format;
+
+    #[test]
+    fn bounce_types_records_and_pages() {
+        let page = r#"{"TotalCount":6,"Bounces":[
+ {"RecordType":"Bounce","Type":"HardBounce","TypeCode":1,"MessageID":"u1","Email":"old@example.com","BouncedAt":"2016-04-27T16:28:50.3963933-04:00","Details":"smtp;550 5.1.1 The email account that you tried to reach does not exist."},
+ {"RecordType":"Bounce","Type":"Transient","TypeCode":2,"MessageID":"u2","Email":"member@example.org","BouncedAt":"2026-03-02T09:11:02.3100000Z","Details":"smtp;421 4.7.0 [TSS04] Messages from 203.0.113.66 temporarily deferred"},
+ {"RecordType":"Bounce","Type":"DnsError","TypeCode":256,"MessageID":"u3","Email":"info@nomx.example.org","BouncedAt":"2026-03-02T09:02:00Z","Details":"DNS lookup failed"},
+ {"RecordType":"Bounce","Type":"AutoResponder","TypeCode":64,"MessageID":"u4","Email":"away@example.com","BouncedAt":"2026-03-02T09:09:41Z","Details":"I am out of the office"},
+ {"RecordType":"Bounce","Type":"ManuallyDeactivated","TypeCode":100002,"MessageID":"u5","Email":"legal@example.com","BouncedAt":"2026-03-02T09:13:00Z"},
+ {"RecordType":"Bounce","Type":"Unsubscribe","TypeCode":16,"MessageID":"u6"}
+]}"#;
+        check(
+            Format::Postmark,
+            page,
+            &[
+                (
+                    "2016-04-27T20:28:50Z",
+                    "bounced/hard/userunknown esp=hard",
+                    "old@example.com",
+                ),
+                (
+                    "2026-03-02T09:11:02Z",
+                    "deferred/block/speeding",
+                    "member@example.org",
+                ),
+                (
+                    "2026-03-02T09:02:00Z",
+                    "bounced/soft/networkerror esp=soft",
+                    "info@nomx.example.org",
+                ),
+                ("2026-03-02T09:13:00Z", "suppressed/other", "legal@example.com"),
+            ],
+        );
+        // The Unsubscribe without `Email` (anymail issue #447) is counted.
+        let out = parse(Format::Postmark, page);
+        assert_eq!(out.skipped.unknown_form, 1);
+        let text = String::from_utf8_lossy(&out.first_unknown.unwrap().2).into_owned();
+        assert!(text.contains("\"Unsubscribe\""), "{text}");
+    }
+
+    #[test]
+    fn webhook_records() {
+        let text = [
+            r#"{"RecordType":"Delivery","MessageID":"d1","Recipient":"a@example.com","DeliveredAt":"2026-03-02T09:14:00.8220000Z","Details":"smtp;250 2.0.0 OK"}"#,
+            r#"{"RecordType":"SpamComplaint","Type":"SpamComplaint","TypeCode":100001,"MessageID":"d2","Email":"annoyed@example.net","BouncedAt":"2026-03-03T07:02:11Z"}"#,
+            r#"{"RecordType":"SubscriptionChange","MessageID":"d3","ChangedAt":"2022-06-05T17:17:32Z","Recipient":"john@example.com","Origin":"Recipient","SuppressSending":true,"SuppressionReason":"ManualSuppression"}"#,
+            r#"{"RecordType":"SubscriptionChange","MessageID":"d4","ChangedAt":"2022-06-05T17:17:33Z","Recipient":"jane@example.com","Origin":"Recipient","SuppressSending":true,"SuppressionReason":"HardBounce"}"#,
+            r#"{"RecordType":"SubscriptionChange","MessageID":"d5","ChangedAt":"2022-06-05T17:17:34Z","Recipient":"back@example.com","SuppressSending":false}"#,
+            r#"{"RecordType":"Open","MessageID":"d6","Recipient":"a@example.com"}"#,
+        ]
+        .join("\n");
+        check(
+            Format::Postmark,
+            &text,
+            &[
+                ("2026-03-02T09:14:00Z", "sent", "a@example.com"),
+                ("2026-03-03T07:02:11Z", "complaint", "annoyed@example.net"),
+                ("2022-06-05T17:17:32Z", "unsubscribe", "john@example.com"),
+                ("2022-06-05T17:17:33Z", "suppressed/bounce", "jane@example.com"),
+            ],
+        );
+    }
+}

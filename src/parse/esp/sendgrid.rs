@@ -109,3 +109,73 @@ fn event(doc: &mut Doc, v: &Value) {
         _ => doc.skip(Skip::UnknownForm),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::check;
+    use crate::parse::Format;
+
+    #[test]
+    fn events_of_a_batch() {
+        let batch = r#"[
+  {"email":"a@example.com","timestamp":1772442000,"event":"processed","sg_message_id":"Abc1.filter0001.1.0"},
+  {"email":"a@example.com","timestamp":1772442001,"event":"deferred","response":"450 4.2.0 Greylisted, see http://postgrey.schweikert.ch/help/example.com.html","attempt":"1","sg_message_id":"Abc1.filter0001.1.0"},
+  {"email":"a@example.com","timestamp":1772442301,"event":"delivered","response":"250 2.0.0 OK","sg_message_id":"Abc1.filter0001.1.0"},
+  {"email":"full@example.com","timestamp":1772442302,"event":"bounce","type":"bounce","status":"5.2.2","bounce_classification":"Mailbox Unavailable","reason":"552 5.2.2 Mailbox full","sg_message_id":"Abc2.filter0001.2.0"},
+  {"email":"buyer@example.net","timestamp":1772442303,"event":"bounce","type":"bounce","status":"5.7.1","reason":"550 5.7.1 Unfortunately, messages from [198.51.100.120] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).","sg_message_id":"Abc3.filter0001.3.0"},
+  {"email":"x@example.com","timestamp":1772442304,"event":"bounce","type":"blocked","status":"5.0.0","reason":"","sg_message_id":"Abc4.f"},
+  {"email":"gone@example.com","timestamp":1772442305,"event":"dropped","reason":"Bounced Address","status":"5.0.0","sg_message_id":"filter0099.1.0"},
+  {"email":"spammy@example.com","timestamp":1772442306,"event":"dropped","reason":"Spam Content"},
+  {"email":"annoyed@example.net","timestamp":1772442307,"event":"spamreport"},
+  {"email":"bye@example.com","timestamp":1772442308,"event":"group_unsubscribe","asm_group_id":1},
+  {"email":"c@example.com","timestamp":1772442309,"event":"open"},
+  {"email":"d@example.com","timestamp":1772442310,"event":"newfangled"}
+]"#;
+        check(
+            Format::SendGrid,
+            batch,
+            &[
+                (
+                    "2026-03-02T09:00:01Z",
+                    "deferred/soft/greylisted",
+                    "a@example.com",
+                ),
+                ("2026-03-02T09:05:01Z", "sent", "a@example.com"),
+                (
+                    "2026-03-02T09:05:02Z",
+                    "bounced/soft/mailboxfull esp=soft",
+                    "full@example.com",
+                ),
+                // The Bounces list says hard; the reply is Outlook's block.
+                (
+                    "2026-03-02T09:05:03Z",
+                    "bounced/block/blocked esp=hard",
+                    "buyer@example.net",
+                ),
+                // No text: the list it went to decides (status 5.0.0 is "unknown").
+                (
+                    "2026-03-02T09:05:04Z",
+                    "bounced/block/blocked esp=block",
+                    "x@example.com",
+                ),
+                ("2026-03-02T09:05:05Z", "suppressed/bounce", "gone@example.com"),
+                ("2026-03-02T09:05:07Z", "complaint", "annoyed@example.net"),
+                ("2026-03-02T09:05:08Z", "unsubscribe", "bye@example.com"),
+            ],
+        );
+        let out = super::super::testing::parse(Format::SendGrid, batch);
+        assert_eq!(out.skipped.unknown_form, 1);
+        assert_eq!(out.first_unknown.map(|f| f.0), Some(12));
+    }
+
+    #[test]
+    fn message_ids_join_the_events_of_one_message() {
+        let v = serde_json::json!({"sg_message_id": "wrfRRvF7Q0GgwUo2CvDmEA.filter0425p1mdw1.13037.57168B4A1D.0"});
+        assert_eq!(super::message_id(&v).as_deref(), Some("wrfRRvF7Q0GgwUo2CvDmEA"));
+        let v = serde_json::json!({"sg_message_id": "filter0093p1las1.9128.5717FB8127.0"});
+        assert_eq!(
+            super::message_id(&v).as_deref(),
+            Some("filter0093p1las1.9128.5717FB8127.0")
+        );
+    }
+}

@@ -263,3 +263,124 @@ fn delay_type(t: &str) -> EspSays {
     };
     EspSays::fallback(class, reason, "ses.DeliveryDelay")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check, parse};
+    use crate::parse::Format;
+
+    const MAIL: &str = r#""mail":{"timestamp":"2026-03-02T08:59:00.000Z","messageId":"0102018e1f3a2b01-5d6e7f87-4c1d-9e2f-a1b2c3d40001-000000","destination":["a@example.com","b@example.com","c@example.com"]}"#;
+
+    #[test]
+    fn bounces_fan_out_per_recipient_and_delayed_ones_are_deferrals() {
+        let line = format!(
+            r#"{{"notificationType":"Bounce","bounce":{{"bounceType":"Permanent","bounceSubType":"General","timestamp":"2026-03-02T09:00:01.500Z","bouncedRecipients":[{{"emailAddress":"John <A@Example.com>","status":"5.1.1","action":"failed","diagnosticCode":"smtp; 550 5.1.1 <a@example.com>: Recipient address rejected: User unknown"}},{{"emailAddress":"b@example.com","status":"4.0.0","action":"delayed"}}]}},{MAIL}}}"#
+        );
+        check(
+            Format::Ses,
+            &line,
+            &[
+                (
+                    "2026-03-02T09:00:01Z",
+                    "bounced/hard/userunknown esp=hard",
+                    "a@example.com",
+                ),
+                ("2026-03-02T09:00:01Z", "deferred/soft/undefined", "b@example.com"),
+            ],
+        );
+    }
+
+    #[test]
+    fn our_classifier_overrides_ses_for_sender_blocks() {
+        let line = format!(
+            r#"{{"eventType":"Bounce","bounce":{{"bounceType":"Permanent","bounceSubType":"General","timestamp":"2026-03-02T09:01:12.512Z","bouncedRecipients":[{{"emailAddress":"buyer@example.net","status":"5.7.1","diagnosticCode":"smtp; 550 5.7.1 Unfortunately, messages from [203.0.113.45] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150)."}}]}},{MAIL}}}"#
+        );
+        check(
+            Format::Ses,
+            &line,
+            &[(
+                "2026-03-02T09:01:12Z",
+                "bounced/block/blocked esp=hard",
+                "buyer@example.net",
+            )],
+        );
+        // Without a DSN, SES's own word decides.
+        let line = format!(
+            r#"{{"notificationType":"Bounce","bounce":{{"bounceType":"Transient","bounceSubType":"MailboxFull","timestamp":"2026-03-02T09:02:00Z","bouncedRecipients":[{{"emailAddress":"full@example.com"}}]}},{MAIL}}}"#
+        );
+        check(
+            Format::Ses,
+            &line,
+            &[(
+                "2026-03-02T09:02:00Z",
+                "bounced/soft/mailboxfull esp=soft",
+                "full@example.com",
+            )],
+        );
+    }
+
+    #[test]
+    fn suppression_list_refusals_auto_replies_and_other_records() {
+        let text = [
+            format!(r#"{{"eventType":"Bounce","bounce":{{"bounceType":"Permanent","bounceSubType":"OnAccountSuppressionList","timestamp":"2026-03-02T09:03:00Z","bouncedRecipients":[{{"emailAddress":"gone@example.com","status":"5.1.1","diagnosticCode":"Amazon SES did not send the message to this address because it is on the suppression list for your account."}}]}},{MAIL}}}"#),
+            format!(r#"{{"notificationType":"Bounce","bounce":{{"bounceType":"Permanent","bounceSubType":"Suppressed","timestamp":"2026-03-02T09:03:01Z","bouncedRecipients":[{{"emailAddress":"old@example.com"}}]}},{MAIL}}}"#),
+            format!(r#"{{"notificationType":"Bounce","bounce":{{"bounceType":"Transient","bounceSubType":"General","timestamp":"2026-03-02T09:03:02Z","bouncedRecipients":[{{"emailAddress":"away@example.com"}}]}},{MAIL}}}"#),
+            format!(r#"{{"notificationType":"Complaint","complaint":{{"timestamp":"2026-03-02T09:04:00Z","complainedRecipients":[{{"emailAddress":"annoyed@example.net"}}],"complaintFeedbackType":"abuse"}},{MAIL}}}"#),
+            format!(r#"{{"eventType":"Complaint","complaint":{{"timestamp":"2026-03-02T09:04:01Z","complaintSubType":"OnAccountSuppressionList","complainedRecipients":[{{"emailAddress":"again@example.net"}}]}},{MAIL}}}"#),
+            format!(r#"{{"notificationType":"Delivery","delivery":{{"timestamp":"2026-03-02T09:05:00Z","recipients":["a@example.com","c@example.com"],"smtpResponse":"250 ok"}},{MAIL}}}"#),
+            format!(r#"{{"eventType":"DeliveryDelay","deliveryDelay":{{"timestamp":"2026-03-02T09:06:00Z","delayType":"IPFailure","delayedRecipients":[{{"emailAddress":"member@example.org"}}]}},{MAIL}}}"#),
+            r#"{"eventType":"Subscription","subscription":{"timestamp":"2026-03-02T09:07:00Z","newTopicPreferences":{"unsubscribeAll":true}},"mail":{"messageId":"m2","destination":["bye@example.com"]}}"#.to_string(),
+            format!(r#"{{"eventType":"Open","open":{{"timestamp":"2026-03-02T09:08:00Z"}},{MAIL}}}"#),
+            r#"{"eventType":"Reject","reject":{"reason":"Bad content"},"mail":{"timestamp":"2026-03-02T09:09:00Z","messageId":"m3","destination":["v@example.com"]}}"#.to_string(),
+        ]
+        .join("\n");
+        check(
+            Format::Ses,
+            &text,
+            &[
+                ("2026-03-02T09:03:00Z", "suppressed/other", "gone@example.com"),
+                ("2026-03-02T09:03:01Z", "suppressed/bounce", "old@example.com"),
+                ("2026-03-02T09:04:00Z", "complaint", "annoyed@example.net"),
+                (
+                    "2026-03-02T09:04:01Z",
+                    "suppressed/complaint",
+                    "again@example.net",
+                ),
+                ("2026-03-02T09:05:00Z", "sent", "a@example.com"),
+                ("2026-03-02T09:05:00Z", "sent", "c@example.com"),
+                (
+                    "2026-03-02T09:06:00Z",
+                    "deferred/block/blocked",
+                    "member@example.org",
+                ),
+                ("2026-03-02T09:07:00Z", "unsubscribe", "bye@example.com"),
+                (
+                    "2026-03-02T09:09:00Z",
+                    "bounced/block/virusdetected esp=block",
+                    "v@example.com",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn sns_envelopes_are_decoded_twice_and_handshakes_skipped() {
+        let record = r#"{"notificationType":"Delivery","delivery":{"recipients":["a@example.com"]},"mail":{"messageId":"m1","timestamp":"2026-03-02T08:00:00Z"}}"#;
+        let envelope = serde_json::json!({"Type":"Notification","TopicArn":"arn:aws:sns:x","Timestamp":"2026-03-02T09:00:00.000Z","Message": record});
+        let lambda = serde_json::json!({"Records":[{"EventSource":"aws:sns","Sns": envelope.clone()}]});
+        let handshake = r#"{"Type":"SubscriptionConfirmation","TopicArn":"arn:aws:sns:x","Message":"You have chosen to subscribe","Timestamp":"2026-03-02T09:00:00Z"}"#;
+        let text = format!("{envelope}\n{lambda}\n{handshake}\n[{envelope}]\n");
+        // The record has no time of its own: the envelope's is used.
+        let one = ("2026-03-02T09:00:00Z", "sent", "a@example.com");
+        check(Format::Ses, &text, &[one, one, one]);
+        let out = parse(Format::Ses, &text);
+        assert_eq!(out.skipped.total(), 0);
+        // A Message that is no JSON: counted, with the envelope's line.
+        let bad = r#"{"Type":"Notification","TopicArn":"x","Message":"{not json"}"#;
+        let out = parse(Format::Ses, &format!("{envelope}\n{bad}\n"));
+        assert_eq!(
+            (out.skipped.unrecognized, out.first_unknown.map(|f| f.0)),
+            (1, Some(1))
+        );
+    }
+}

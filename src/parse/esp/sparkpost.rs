@@ -119,3 +119,60 @@ fn event(doc: &mut Doc, v: &Value) {
         _ => doc.skip(Skip::UnknownForm),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check, parse};
+    use crate::parse::Format;
+
+    #[test]
+    fn classes_groups_and_timestamps() {
+        let batch = r#"[
+ {"msys":{"message_event":{"type":"delivery","transmission_id":"t1","rcpt_to":"a@example.com","timestamp":"1772442000"}}},
+ {"msys":{"message_event":{"type":"bounce","bounce_class":"10","message_id":"m2","rcpt_to":"old@example.com","raw_rcpt_to":"Old@Example.com","timestamp":1772442001,"error_code":"550","raw_reason":"550 5.1.1 <Old@Example.com>: Recipient address rejected: User unknown","reason":"550 5.1.1 ...@... redacted"}}},
+ {"msys":{"message_event":{"type":"bounce","bounce_class":"21","message_id":"m3","rcpt_to":"member@example.org","timestamp":"2026-03-02T09:00:02.000+00:00","raw_reason":"421 4.7.0 [TSS04] Messages from 192.0.2.174 temporarily deferred due to unexpected volume or user complaints"}}},
+ {"msys":{"message_event":{"type":"delay","bounce_class":"50","message_id":"m4","rcpt_to":"slow@example.org","timestamp":"1772442003","raw_reason":""}}},
+ {"msys":{"message_event":{"type":"bounce","bounce_class":"60","rcpt_to":"away@example.com"}}},
+ {"msys":{"message_event":{"type":"policy_rejection","bounce_class":"25","message_id":"m5","rcpt_to":"gone@example.com","timestamp":"1772442004","raw_reason":"554 5.7.1 recipient address was suppressed due to customer policy"}}},
+ {"msys":{"gen_event":{"type":"generation_rejection","message_id":"m6","rcpt_to":"sup@example.com","timestamp":"1772442005"}}},
+ {"msys":{"message_event":{"type":"spam_complaint","message_id":"m7","rcpt_to":"annoyed@example.net","timestamp":"1772442006"}}},
+ {"msys":{"unsubscribe_event":{"type":"link_unsubscribe","message_id":"m8","rcpt_to":"bye@example.com","timestamp":"1772442007"}}},
+ {"msys":{"message_event":{"type":"out_of_band","bounce_class":"10","timestamp":"1772442008","raw_reason":"550 5.1.1 <x@example.com>... User unknown"}}},
+ {"msys":{}}
+]"#;
+        check(
+            Format::SparkPost,
+            batch,
+            &[
+                ("2026-03-02T09:00:00Z", "sent", "a@example.com"),
+                (
+                    "2026-03-02T09:00:01Z",
+                    "bounced/hard/userunknown esp=hard",
+                    "old@example.com",
+                ),
+                (
+                    "2026-03-02T09:00:02Z",
+                    "bounced/block/speeding esp=soft",
+                    "member@example.org",
+                ),
+                (
+                    "2026-03-02T09:00:03Z",
+                    "deferred/block/blocked",
+                    "slow@example.org",
+                ),
+                ("2026-03-02T09:00:04Z", "suppressed/other", "gone@example.com"),
+                ("2026-03-02T09:00:05Z", "suppressed/other", "sup@example.com"),
+                ("2026-03-02T09:00:06Z", "complaint", "annoyed@example.net"),
+                ("2026-03-02T09:00:07Z", "unsubscribe", "bye@example.com"),
+            ],
+        );
+        // The out-of-band bounce names no recipient: counted, not used.
+        assert_eq!(parse(Format::SparkPost, batch).skipped.unknown_form, 1);
+        // The Events Search API: flat events in `results`.
+        check(
+            Format::SparkPost,
+            r#"{"results":[{"type":"delivery","message_id":"m1","rcpt_to":"a@example.com","timestamp":"2026-03-02T09:00:00.000Z"}],"links":[]}"#,
+            &[("2026-03-02T09:00:00Z", "sent", "a@example.com")],
+        );
+    }
+}
