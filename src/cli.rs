@@ -11,13 +11,14 @@ Examples:
   bouncectl analyze --format json mail.log         the report as JSON (schema bouncectl.report/v1)
   zcat mail.log.*.gz | bouncectl analyze -         read standard input
   bouncectl analyze --fail-on critical mail.log    exit 3 when the bounce rate is critical
+  bouncectl analyze mainlog ses-events.jsonl       an Exim log and an ESP export, merged in time order
   bouncectl classify '550 5.1.1 user unknown'      why a reply counts as hard, soft or block
 
 Exit codes: 0 ok · 1 runtime error · 2 usage error · 3 --fail-on threshold reached";
 
-/// Bounce log analyzer for Postfix and Exim logs and ESP exports: bounce rates against the 2% / 5%
-/// thresholds, hard / soft / sender-side block classification, and the
-/// addresses that must never be mailed again.
+/// Bounce log analyzer for Postfix and Exim logs and ESP exports: bounce
+/// rates against the 2% / 5% thresholds, hard / soft / sender-side block
+/// classification, and the addresses that must never be mailed again.
 #[derive(Debug, Parser)]
 #[command(name = "bouncectl", version, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
@@ -109,9 +110,12 @@ pub enum InputFormat {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Log files to read (plain, .gz or .zst; - for standard input). Several
-    /// files are read oldest first, so a rotated set correlates across files.
-    /// Without a file, standard input is read when it is not a terminal.
+    /// Log files and ESP exports to read (plain, .gz or .zst; - for standard
+    /// input), each in its own format (Postfix, Exim, SES, SendGrid, Mailgun,
+    /// Postmark, SparkPost, Mandrill, Mailchimp, Brevo, Postal, CSV). Logs are
+    /// read oldest first, so a rotated set correlates across files; exports
+    /// join them in time order. Without a file, standard input is read when
+    /// it is not a terminal.
     #[arg(value_name = "FILE")]
     pub inputs: Vec<PathBuf>,
 
