@@ -2,7 +2,7 @@
 //! per-address suppression decisions of DESIGN.md §1.
 
 use crate::correlate::{domain_of, Delivery, Sink};
-use crate::model::{Attempt, Class, Outcome, Reason, Scope, SuppressCause};
+use crate::model::{Attempt, Class, Deferral, Outcome, Reason, Scope, SuppressCause};
 use crate::parse::timestamp::{format_day, format_rfc3339};
 use crate::report::{
     Alert, DeferralRow, Deliveries, DisagreementRow, DomainRow, EspReport, Excluded, HardBand, InputReport,
@@ -172,7 +172,9 @@ pub struct Aggregator {
     by_day: BTreeMap<i64, Tally>,
     deferral_reasons: HashMap<Reason, u64>,
     blocks: HashMap<Box<str>, Trouble>,
-    rate_limits: HashMap<Box<str>, Trouble>,
+    deferral_causes: HashMap<Option<Deferral>, u64>,
+    /// Per (domain, cause): why mail to a domain waits, for the alerts.
+    deferral_troubles: HashMap<(Box<str>, Deferral), Trouble>,
     /// Only addresses with a soft streak or a suppression: delivered
     /// addresses cost nothing.
     addresses: HashMap<Box<str>, AddressState>,
@@ -196,7 +198,8 @@ impl Aggregator {
             by_day: BTreeMap::new(),
             deferral_reasons: HashMap::default(),
             blocks: HashMap::default(),
-            rate_limits: HashMap::default(),
+            deferral_causes: HashMap::default(),
+            deferral_troubles: HashMap::default(),
             addresses: HashMap::default(),
             suppressed: 0,
             by_cause: SuppressionCauses::default(),
@@ -381,6 +384,15 @@ impl Aggregator {
             })
             .collect();
         deferrals.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        let mut deferral_causes: Vec<DeferralRow> = self
+            .deferral_causes
+            .iter()
+            .map(|(c, &count)| DeferralRow {
+                key: c.map_or("other", Deferral::as_str).into(),
+                count,
+            })
+            .collect();
+        deferral_causes.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
         let at_risk = self
             .addresses
             .values()
@@ -428,6 +440,7 @@ impl Aggregator {
                 .map(|(&day, t)| t.row(format_day(day * 86_400)))
                 .collect(),
             deferrals,
+            deferral_causes,
             esp,
         }
     }
@@ -535,21 +548,10 @@ impl Aggregator {
                 what,
             ));
         }
-        for (domain, trouble) in top_troubles(&self.rate_limits) {
-            let plural = if trouble.count == 1 {
-                "deferral"
-            } else {
-                "deferrals"
-            };
-            let what = format!("{} {plural}", trouble.count);
-            alerts.push(trouble_alert(
-                Level::Info,
-                "rate-limited",
-                domain,
-                trouble,
-                "is rate-limiting",
-                what,
-            ));
+        let mut waits: Vec<(&(Box<str>, Deferral), &Trouble)> = self.deferral_troubles.iter().collect();
+        waits.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
+        for ((domain, cause), trouble) in waits.into_iter().take(MAX_DOMAIN_ALERTS) {
+            alerts.push(deferral_alert(domain, *cause, trouble));
         }
         alerts
     }
@@ -627,7 +629,7 @@ fn trouble_alert(level: Level, code: &str, domain: &str, t: &Trouble, verb: &str
     };
     let reply = diagnostic
         .as_deref()
-        .map(|d| crate::parse::remote_reply(d.as_bytes()))
+        .map(|d| crate::parse::reply_for_display(d.as_bytes()))
         .unwrap_or(b"");
     let whom = our_address_in(reply).unwrap_or_else(|| "us".into());
     let label = provider_code_in(reply).or_else(|| status.map(String::from));
@@ -636,6 +638,29 @@ fn trouble_alert(level: Level, code: &str, domain: &str, t: &Trouble, verb: &str
         level,
         code: code.into(),
         message: format!("{domain} {verb} {whom}{label}: {what}"),
+        domain: Some(domain.into()),
+        count: Some(t.count),
+        diagnostic,
+    }
+}
+
+/// "gmail.com is rate-limiting us (4.7.28): 312 deferrals".
+fn deferral_alert(domain: &str, cause: Deferral, t: &Trouble) -> Alert {
+    let (diagnostic, status) = match &t.sample {
+        Some((d, s)) => (Some(d.to_string()), s.as_deref()),
+        None => (None, None),
+    };
+    let reply = diagnostic
+        .as_deref()
+        .map(|d| crate::parse::reply_for_display(d.as_bytes()))
+        .unwrap_or(b"");
+    let label = provider_code_in(reply).or_else(|| status.map(String::from));
+    let label = label.map(|l| format!(" ({l})")).unwrap_or_default();
+    let plural = if t.count == 1 { "deferral" } else { "deferrals" };
+    Alert {
+        level: Level::Info,
+        code: format!("deferred-{}", cause.as_str()),
+        message: format!("{domain} {}{label}: {} {plural}", cause.phrase(), t.count),
         domain: Some(domain.into()),
         count: Some(t.count),
         diagnostic,
@@ -752,13 +777,15 @@ impl Sink for Aggregator {
             return;
         }
         self.deferral_attempts += 1;
-        let reason = attempt.verdict.as_ref().map_or(Reason::Undefined, |v| v.reason);
+        let reason = attempt.verdict.map_or(Reason::Undefined, |v| v.reason);
         *self.deferral_reasons.entry(reason).or_default() += 1;
-        if matches!(reason, Reason::Speeding | Reason::TooManyConn) {
-            self.rate_limits
-                .entry(domain_of(&attempt.rcpt).into())
+        let cause = attempt.verdict.and_then(|v| v.deferral);
+        *self.deferral_causes.entry(cause).or_default() += 1;
+        if let Some(cause) = cause {
+            self.deferral_troubles
+                .entry((domain_of(attempt.rcpt()).into(), cause))
                 .or_default()
-                .add(&attempt.diagnostic, attempt.status_code.as_deref());
+                .add(attempt.diagnostic(), attempt.status_code());
         }
     }
 }

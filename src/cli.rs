@@ -48,10 +48,10 @@ pub enum Command {
     #[command(after_help = EXAMPLES)]
     Analyze(AnalyzeArgs),
     /// Classify bounce replies: class (hard / soft / block), reason, and the rule that decided
-    #[command(after_help = "\
-Examples:
-  bouncectl classify '550-5.1.1 The email account that you tried to reach does not exist'
-  bouncectl classify --format json < replies.txt    one JSON object per input line")]
+    #[command(
+        after_help = CLASSIFY_EXAMPLES,
+        after_long_help = crate::commands::classify::long_help(CLASSIFY_EXAMPLES)
+    )]
     Classify(ClassifyArgs),
 }
 
@@ -189,14 +189,22 @@ pub struct AnalyzeArgs {
     pub no_state: bool,
 }
 
+const CLASSIFY_EXAMPLES: &str = "\
+Examples:
+  bouncectl classify '550-5.1.1 The email account that you tried to reach does not exist'
+  bouncectl classify --format json < replies.txt    one JSON object per input line
+  bouncectl classify --rules my-rules.toml '550 5.7.1 blocked by policy X7'
+
+`--help` lists the reasons, their default classes and the deferral labels.";
+
 /// Output formats of `classify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClassifyFormat {
     /// Aligned columns for a person
     Table,
-    /// JSON Lines: one object per input
+    /// JSON Lines: one object per input (input, class, reason, code, status, rule, deferral)
     Json,
-    /// Tab-separated: input, class, reason, code, status, rule
+    /// Tab-separated: input, class, reason, code, status, rule, deferral
     Tsv,
 }
 
@@ -210,7 +218,8 @@ pub struct ClassifyArgs {
     #[arg(short, long, value_enum, default_value_t = ClassifyFormat::Table)]
     pub format: ClassifyFormat,
 
-    /// Classification rules (TOML) that take precedence over the built-in ones
+    /// Classification rules (TOML, the format of the built-in table) tried
+    /// before the built-in ones; a rule reusing a built-in id replaces it
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
 }
@@ -237,6 +246,27 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn classify_long_help_lists_every_reason_and_deferral() {
+        let help = Cli::command()
+            .find_subcommand_mut("classify")
+            .expect("classify subcommand")
+            .render_long_help()
+            .to_string();
+        for reason in crate::model::Reason::ALL {
+            assert!(
+                help.contains(reason.as_str()),
+                "{reason} missing from classify --help"
+            );
+        }
+        for deferral in crate::model::Deferral::ALL {
+            assert!(
+                help.contains(deferral.as_str()),
+                "{deferral} missing from classify --help"
+            );
+        }
     }
 
     #[test]

@@ -64,58 +64,60 @@ pub trait Sink {
     fn unsubscribe(&mut self, _rcpt: &str, _ts: i64) {}
 }
 
+/// What the correlator remembers of one recipient of a message in the queue.
 #[derive(Debug)]
 struct RcptState {
+    /// Hash of the lower-cased recipient: a done recipient needs no more than
+    /// this (to recognise a repeated final line), so its text is not kept.
+    hash: u64,
     deferrals: u32,
     first_ts: i64,
     last_ts: i64,
     scope: Scope,
-    relay: Option<Box<str>>,
+    /// The last deferral; holds the recipient's text while it is pending.
     last: Option<Attempt>,
     done: bool,
     source: usize,
+}
+
+fn rcpt_hash(rcpt: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(rcpt.as_bytes());
+    h.finish()
 }
 
 /// The recipients of one message: most messages have one to a few, so a
 /// vector with a linear search; an index is added for mailing-list sized ones.
 #[derive(Debug, Default)]
 struct Rcpts {
-    list: Vec<(Box<str>, RcptState)>,
-    index: Option<FxHashMap<Box<str>, usize>>,
+    list: Vec<RcptState>,
+    index: Option<FxHashMap<u64, usize>>,
 }
 
 /// Recipients a message may have before an index is worth its memory.
 const LINEAR_RCPTS: usize = 16;
 
 impl Rcpts {
-    fn position(&self, rcpt: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.get(rcpt).copied(),
-            None => self.list.iter().position(|(r, _)| &**r == rcpt),
-        }
-    }
-
-    fn get_or_insert_with(&mut self, rcpt: &str, make: impl FnOnce() -> RcptState) -> &mut RcptState {
-        let at = match self.position(rcpt) {
+    fn get_or_insert_with(&mut self, hash: u64, make: impl FnOnce() -> RcptState) -> &mut RcptState {
+        let found = match &self.index {
+            Some(index) => index.get(&hash).copied(),
+            None => self.list.iter().position(|r| r.hash == hash),
+        };
+        let at = match found {
             Some(at) => at,
             None => {
-                self.list.push((rcpt.into(), make()));
+                self.list.push(make());
                 let at = self.list.len() - 1;
                 if let Some(index) = &mut self.index {
-                    index.insert(rcpt.into(), at);
+                    index.insert(hash, at);
                 } else if self.list.len() > LINEAR_RCPTS {
-                    self.index = Some(
-                        self.list
-                            .iter()
-                            .enumerate()
-                            .map(|(i, (r, _))| (r.clone(), i))
-                            .collect(),
-                    );
+                    self.index = Some(self.list.iter().enumerate().map(|(i, r)| (r.hash, i)).collect());
                 }
                 at
             }
         };
-        &mut self.list[at].1
+        &mut self.list[at]
     }
 }
 
@@ -166,9 +168,9 @@ impl Correlator {
             EventKind::Notification => {
                 self.messages.entry(event.msg).or_default().notification = true;
             }
-            EventKind::Attempt(attempt) => self.attempt(event.msg, event.ts, *attempt, None, source, sink),
+            EventKind::Attempt(attempt) => self.attempt(event.msg, event.ts, attempt, None, source, sink),
             EventKind::EspAttempt { attempt, label } => {
-                self.attempt(event.msg, event.ts, *attempt, label, source, sink)
+                self.attempt(event.msg, event.ts, attempt, label, source, sink)
             }
             EventKind::Expired => self.expire(event.msg, event.ts, sink),
             EventKind::RcptExpired { rcpt } => self.expire_rcpt(event.msg, event.ts, &rcpt, source, sink),
@@ -194,12 +196,13 @@ impl Correlator {
     ) {
         let message = self.messages.entry(msg).or_default();
         let notification = message.is_notification();
-        let state = message.rcpts.get_or_insert_with(&attempt.rcpt, || RcptState {
+        let hash = rcpt_hash(attempt.rcpt());
+        let state = message.rcpts.get_or_insert_with(hash, || RcptState {
+            hash,
             deferrals: 0,
             first_ts: ts,
             last_ts: ts,
             scope: attempt.scope,
-            relay: None,
             last: None,
             done: false,
             source,
@@ -211,9 +214,6 @@ impl Correlator {
         state.last_ts = ts;
         state.scope = attempt.scope;
         state.source = source;
-        if attempt.relay.is_some() {
-            state.relay.clone_from(&attempt.relay);
-        }
         let outcome = match attempt.status {
             AttemptStatus::Deferred => {
                 state.deferrals += 1;
@@ -222,27 +222,27 @@ impl Correlator {
                 return;
             }
             AttemptStatus::Sent => Outcome::Delivered,
-            AttemptStatus::Bounced => {
-                Outcome::Bounced(attempt.verdict.as_ref().map_or(Class::Soft, |v| v.class))
-            }
+            AttemptStatus::Bounced => Outcome::Bounced(attempt.verdict.map_or(Class::Soft, |v| v.class)),
         };
         state.done = true;
-        state.last = None;
+        let earlier = state.last.take();
         let delivery = Delivery {
             msg,
-            rcpt: &attempt.rcpt,
+            rcpt: attempt.rcpt(),
             sender: message.sender.as_deref(),
             outcome,
-            reason: attempt.verdict.as_ref().map(|v| v.reason),
-            rule: attempt.verdict.as_ref().map(|v| v.rule),
-            status_code: attempt.status_code.as_deref(),
-            diagnostic: &attempt.diagnostic,
+            reason: attempt.verdict.map(|v| v.reason),
+            rule: attempt.verdict.map(|v| v.rule),
+            status_code: attempt.status_code(),
+            diagnostic: attempt.diagnostic(),
             deferrals: state.deferrals,
             first_ts: state.first_ts,
             ts,
             scope: attempt.scope,
             notification,
-            relay: state.relay.as_deref(),
+            relay: attempt
+                .relay()
+                .or_else(|| earlier.as_ref().and_then(Attempt::relay)),
             source,
         };
         if let (Some(label), Outcome::Bounced(_)) = (label, outcome) {
@@ -257,12 +257,13 @@ impl Correlator {
     fn expire_rcpt(&mut self, msg: MsgId, ts: i64, rcpt: &str, source: usize, sink: &mut impl Sink) {
         let message = self.messages.entry(msg).or_default();
         let notification = message.is_notification();
-        let state = message.rcpts.get_or_insert_with(rcpt, || RcptState {
+        let hash = rcpt_hash(rcpt);
+        let state = message.rcpts.get_or_insert_with(hash, || RcptState {
+            hash,
             deferrals: 0,
             first_ts: ts,
             last_ts: ts,
             scope: Scope::Outbound,
-            relay: None,
             last: None,
             done: false,
             source,
@@ -280,14 +281,14 @@ impl Correlator {
             outcome: Outcome::Bounced(Class::Soft),
             reason: Some(Reason::Expired),
             rule: Some("exim.retry-timeout"),
-            status_code: last.as_ref().and_then(|a| a.status_code.as_deref()),
-            diagnostic: last.as_ref().map_or("", |a| &a.diagnostic),
+            status_code: last.as_ref().and_then(Attempt::status_code),
+            diagnostic: last.as_ref().map_or("", Attempt::diagnostic),
             deferrals: state.deferrals,
             first_ts: state.first_ts,
             ts,
             scope: state.scope,
             notification,
-            relay: state.relay.as_deref(),
+            relay: last.as_ref().and_then(Attempt::relay),
             source,
         });
     }
@@ -300,37 +301,36 @@ impl Correlator {
             return;
         };
         let notification = message.is_notification();
-        let mut expired: Vec<(&str, &mut RcptState)> = message
+        let mut expired: Vec<(&mut RcptState, Attempt)> = message
             .rcpts
             .list
             .iter_mut()
-            .map(|(r, s)| (&**r, s))
-            .filter(|(_, s)| !s.done)
+            .filter(|s| !s.done)
+            .filter_map(|s| s.last.take().map(|last| (s, last)))
             .collect();
         if expired.is_empty() {
             self.stats.expired_unknown += 1;
             return;
         }
-        // Recipients in a stable order so output never depends on hashing.
-        expired.sort_by(|a, b| a.0.cmp(b.0));
-        for (rcpt, state) in expired {
+        // Recipients in a stable order so output never depends on arrival.
+        expired.sort_by(|a, b| a.1.rcpt().cmp(b.1.rcpt()));
+        for (state, last) in expired {
             state.done = true;
-            let last = state.last.take();
             sink.delivery(Delivery {
                 msg,
-                rcpt,
+                rcpt: last.rcpt(),
                 sender: message.sender.as_deref(),
                 outcome: Outcome::Bounced(Class::Soft),
                 reason: Some(Reason::Expired),
                 rule: Some("postfix.expired"),
-                status_code: last.as_ref().and_then(|a| a.status_code.as_deref()),
-                diagnostic: last.as_ref().map_or("", |a| &a.diagnostic),
+                status_code: last.status_code(),
+                diagnostic: last.diagnostic(),
                 deferrals: state.deferrals,
                 first_ts: state.first_ts,
                 ts,
                 scope: state.scope,
                 notification,
-                relay: state.relay.as_deref(),
+                relay: last.relay(),
                 source: state.source,
             });
         }
@@ -349,26 +349,30 @@ impl Correlator {
 
 fn flush_pending(msg: MsgId, message: Message, sink: &mut impl Sink) {
     let notification = message.is_notification();
-    let mut pending: Vec<(Box<str>, RcptState)> =
-        message.rcpts.list.into_iter().filter(|(_, s)| !s.done).collect();
-    pending.sort_by(|a, b| a.0.cmp(&b.0));
-    for (rcpt, state) in pending {
-        let last = state.last;
+    let mut pending: Vec<(RcptState, Attempt)> = message
+        .rcpts
+        .list
+        .into_iter()
+        .filter(|s| !s.done)
+        .filter_map(|mut s| s.last.take().map(|last| (s, last)))
+        .collect();
+    pending.sort_by(|a, b| a.1.rcpt().cmp(b.1.rcpt()));
+    for (state, last) in pending {
         sink.delivery(Delivery {
             msg,
-            rcpt: &rcpt,
+            rcpt: last.rcpt(),
             sender: message.sender.as_deref(),
             outcome: Outcome::Pending,
-            reason: last.as_ref().and_then(|a| a.verdict.as_ref().map(|v| v.reason)),
-            rule: last.as_ref().and_then(|a| a.verdict.as_ref().map(|v| v.rule)),
-            status_code: last.as_ref().and_then(|a| a.status_code.as_deref()),
-            diagnostic: last.as_ref().map_or("", |a| &a.diagnostic),
+            reason: last.verdict.map(|v| v.reason),
+            rule: last.verdict.map(|v| v.rule),
+            status_code: last.status_code(),
+            diagnostic: last.diagnostic(),
             deferrals: state.deferrals,
             first_ts: state.first_ts,
             ts: state.last_ts,
             scope: state.scope,
             notification,
-            relay: state.relay.as_deref(),
+            relay: last.relay(),
             source: state.source,
         });
     }
@@ -377,7 +381,7 @@ fn flush_pending(msg: MsgId, message: Message, sink: &mut impl Sink) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Verdict;
+    use crate::model::{AttemptParts, Verdict};
 
     /// What the tests look at of a delivery.
     #[derive(Debug)]
@@ -417,16 +421,17 @@ mod tests {
     }
 
     fn attempt(rcpt: &str, status: AttemptStatus, class: Option<Class>) -> EventKind {
-        EventKind::Attempt(Box::new(Attempt {
-            rcpt: rcpt.into(),
+        EventKind::Attempt(Attempt::new(AttemptParts {
+            rcpt: rcpt.as_bytes(),
             status,
             scope: Scope::Outbound,
             relay: None,
-            diagnostic: "".into(),
+            diagnostic: b"",
             verdict: class.map(|class| Verdict {
                 class,
                 reason: Reason::UserUnknown,
                 rule: "t",
+                deferral: None,
             }),
             status_code: None,
         }))

@@ -3,7 +3,7 @@
 //! thread consumes the results strictly in input order.
 
 use crate::classify::Classifier;
-use crate::input::chunks::Chunker;
+use crate::input::chunks::{Chunk, Chunker};
 use crate::input::{self, InputError, Source};
 use crate::model::Event;
 use crate::parse::syslog::{leading_time, LineTime};
@@ -264,8 +264,8 @@ fn read_one(
     let mut strict_error: Option<String> = None;
 
     std::thread::scope(|scope| -> Result<()> {
-        let (chunk_tx, chunk_rx) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
-        let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+        let (chunk_tx, chunk_rx) = mpsc::sync_channel::<std::io::Result<Chunk>>(2);
+        let (free_tx, free_rx) = mpsc::channel::<Chunk>();
         let reader_bar = bar.clone();
         scope.spawn(move || loop {
             let mut buf = free_rx.try_recv().unwrap_or_default();
@@ -282,7 +282,7 @@ fn read_one(
             }
         });
 
-        let (result_tx, result_rx) = mpsc::channel::<(u64, ChunkOutput, Vec<u8>)>();
+        let (result_tx, result_rx) = mpsc::channel::<(u64, ChunkOutput, Chunk)>();
         let mut in_flight = 0usize;
         let mut sent = 0u64;
         let mut next = 0u64;
@@ -300,7 +300,7 @@ fn read_one(
                                 clock: &clock,
                                 classifier,
                             };
-                            let out = parse_chunk(&chunk, |line| format.parse_line(line, &ctx));
+                            let out = parse_chunk(chunk.bytes(), |line| format.parse_line(line, &ctx));
                             let _ = tx.send((seq, out, chunk));
                         });
                         sent += 1;

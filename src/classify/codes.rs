@@ -19,6 +19,18 @@ impl Status {
     }
 }
 
+impl Status {
+    /// Writes `X.Y.Z` into `buf` without allocating (a status is at most 9
+    /// bytes: `5.123.123`).
+    pub fn write_to(self, buf: &mut [u8; 16]) -> &str {
+        use std::io::Write;
+        let mut cursor = std::io::Cursor::new(&mut buf[..]);
+        let _ = write!(cursor, "{}.{}.{}", self.class, self.subject, self.detail);
+        let len = cursor.position() as usize;
+        std::str::from_utf8(&buf[..len]).unwrap_or("")
+    }
+}
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
@@ -57,6 +69,16 @@ fn status_at(b: &[u8], at: usize) -> Option<(Status, usize)> {
         },
         j,
     ))
+}
+
+/// The length of an enhanced status code (`5.7.1`, `#5.7.1`) at the start of
+/// `b`, if there is one.
+pub(crate) fn status_prefix(b: &[u8]) -> Option<usize> {
+    let at = usize::from(b.first() == Some(&b'#'));
+    let (_, end) = status_at(b, at)?;
+    b.get(end)
+        .is_none_or(|c| !c.is_ascii_alphanumeric() && *c != b'.')
+        .then_some(end)
 }
 
 /// A status code starts a word; `550-5.1.1` (a multi-line reply) counts.
@@ -128,6 +150,11 @@ mod tests {
         assert_eq!(s("version 2.5.14"), Some("2.5.14".into()));
         assert_eq!(Status::parse(b"4.2.2").map(|s| s.detail), Some(2));
         assert_eq!(Status::parse(b"4.2.2x"), None);
+        let mut buf = [0u8; 16];
+        assert_eq!(
+            Status::parse(b"5.123.123").unwrap().write_to(&mut buf),
+            "5.123.123"
+        );
     }
 
     #[test]

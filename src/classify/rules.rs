@@ -2,7 +2,7 @@
 //! name the rule, and the built-in table embedded at build time.
 
 use crate::classify::codes::Status;
-use crate::model::{Class, Reason};
+use crate::model::{Class, Deferral, Reason};
 use serde::Deserialize;
 
 /// The built-in rules (`rules/builtin.toml`), compiled into the binary.
@@ -23,33 +23,67 @@ pub struct RulesFile {
     pub replies: Vec<CodeRule>,
 }
 
+/// A string or a list of strings: `status = "5.7.1"` or `status = ["5.7.1", "5.7.26"]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::None => Vec::new(),
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
 /// A rule that matches the diagnostic text.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TextRule {
     /// Unique name, shown in `classify` output so users can see why.
     pub id: String,
-    /// Case-insensitive substrings; any one of them selects the rule.
+    /// Case-insensitive substrings; any one of them selects the rule. Empty:
+    /// the rule is decided by `status` / `code` alone, tried in its place.
+    #[serde(default)]
     pub any: Vec<String>,
     /// Case-insensitive substrings that must all be present as well.
     #[serde(default)]
     pub all: Vec<String>,
+    /// Case-insensitive substrings none of which may be present.
+    #[serde(default)]
+    pub none: Vec<String>,
     /// A regular expression (case-insensitive) that must also match.
     #[serde(default)]
     pub regex: Option<String>,
-    /// Reply-code condition: `5`/`5xx` (class), or an exact code such as `550`.
+    /// Reply-code condition, one or a list (any of them): `5`/`5xx` (class),
+    /// or an exact code such as `550`.
     #[serde(default)]
-    pub code: Option<String>,
-    /// Enhanced-status condition: `5.7.1`, `5.7`, `x.7.1` (x: any).
+    pub code: OneOrMany,
+    /// Enhanced-status condition, one or a list (any of them): `5.7.1`,
+    /// `5.7`, `x.7.1` (x: any class).
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: OneOrMany,
     pub reason: String,
     /// Overrides the reason's default class.
     #[serde(default)]
     pub class: Option<String>,
+    /// Why mail waits when this reply defers it (`rate-limit`, `timeout`, ...).
+    #[serde(default)]
+    pub deferral: Option<String>,
     /// Free text: where the pattern comes from. Ignored by the engine.
     #[serde(default)]
     pub note: Option<String>,
+    /// Real-looking texts this rule must decide; checked by the test suite,
+    /// ignored by the engine.
+    #[serde(default)]
+    pub example: OneOrMany,
 }
 
 /// A rule keyed by a code: `[[status]] code = "x.1.1"` or `[[reply]] code = "550"`.
@@ -60,6 +94,9 @@ pub struct CodeRule {
     pub reason: String,
     #[serde(default)]
     pub class: Option<String>,
+    /// Why mail waits when this code defers it.
+    #[serde(default)]
+    pub deferral: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -97,7 +134,8 @@ impl CodePattern {
     }
 }
 
-/// A condition on the enhanced status code; `None` parts match anything.
+/// A condition on the enhanced status code; `None` parts match anything
+/// (a `None` class: any failure class).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusPattern {
     pub class: Option<u8>,
@@ -133,8 +171,10 @@ impl StatusPattern {
         })
     }
 
+    /// An `x` class stands for a failure (4 or 5): `x.6` must not turn the
+    /// success `250 2.6.0 Message received` into a content error.
     pub fn matches(self, s: Status) -> bool {
-        self.class.is_none_or(|c| c == s.class)
+        self.class.map_or(s.class != 2, |c| c == s.class)
             && self.subject.is_none_or(|v| v == s.subject)
             && self.detail.is_none_or(|v| v == s.detail)
     }
@@ -169,6 +209,13 @@ pub fn parse_reason(s: &str) -> Result<Reason, String> {
 
 pub fn parse_class(s: &str) -> Result<Class, String> {
     Class::parse(s).ok_or_else(|| format!("unknown class `{s}` (known: hard, soft, block)"))
+}
+
+pub fn parse_deferral(s: &str) -> Result<Deferral, String> {
+    Deferral::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Deferral::ALL.iter().map(|d| d.as_str()).collect();
+        format!("unknown deferral `{s}` (known: {})", names.join(", "))
+    })
 }
 
 impl RulesFile {

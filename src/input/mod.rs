@@ -6,7 +6,7 @@ pub mod chunks;
 use crate::parse::syslog::{leading_time, LineTime};
 use crate::parse::timestamp::SyslogTime;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -139,18 +139,29 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
             (Box::new(file), meta.is_file().then_some(meta.len()), mtime, last)
         }
     };
-    let counted = CountingReader {
+    let mut counted = CountingReader {
         inner: raw,
         count: Arc::clone(&count),
     };
-    let mut buffered = BufReader::with_capacity(READ_BUFFER, counted);
-    let head = buffered.fill_buf().map_err(|e| InputError::from_io(&name, e))?;
-    let compression = Compression::sniff(head);
+    // The first bytes tell the compression; they are put back in front.
+    let mut magic = Vec::with_capacity(4);
+    counted
+        .by_ref()
+        .take(4)
+        .read_to_end(&mut magic)
+        .map_err(|e| InputError::from_io(&name, e))?;
+    let compression = Compression::sniff(&magic);
+    let stream = io::Cursor::new(magic).chain(counted);
     let reader: Box<dyn Read + Send> = match compression {
-        Compression::None => Box::new(buffered),
-        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
+        // Plain input is read straight into the chunk buffers: no copy.
+        Compression::None => Box::new(stream),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(
+            READ_BUFFER,
+            stream,
+        ))),
         Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| InputError::from_io(&name, e))?,
+            zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, stream))
+                .map_err(|e| InputError::from_io(&name, e))?,
         ),
     };
     Ok(Opened {

@@ -582,7 +582,7 @@ mod dialect_tests {
                 ),
                 (
                     "2017-02-15T15:47:44Z",
-                    "bounced/hard/userunknown",
+                    "bounced/hard/filtered",
                     "no.such@example.org",
                 ),
                 (
@@ -642,7 +642,7 @@ mod dialect_tests {
                 ),
                 (
                     "2026-03-02T09:11:02Z",
-                    "deferred/block/speeding",
+                    "deferred/block/badreputation",
                     "member@example.org",
                 ),
                 ("2026-03-03T07:02:11Z", "complaint", "annoyed@example.net"),

@@ -3,7 +3,7 @@
 //! (`==`) and `Completed`, with every prefix Exim and syslog put in front:
 //! `.mmm`, `+0200`, `[pid]`, `host exim[pid]:`, old and new message ids.
 
-use crate::model::{Attempt, AttemptStatus, Event, EventKind, MsgId, Scope};
+use crate::model::{Attempt, AttemptParts, AttemptStatus, Event, EventKind, MsgId, Scope};
 use crate::parse::syslog::{self, LineTime};
 use crate::parse::timestamp::{days_from_civil, SyslogClock};
 use crate::parse::{LineContext, Parsed, Skip};
@@ -213,38 +213,34 @@ pub fn parse_line(line: &[u8], ctx: &LineContext) -> Parsed {
     let Some(kind) = parse_message(rest, ctx) else {
         return Parsed::Skipped(Skip::UnknownForm);
     };
-    match kind {
-        Some(kind) => Parsed::Event(Event {
-            ts: resolve(stamp, ctx),
-            msg,
-            kind,
-        }),
-        None => Parsed::Ignored,
+    match (kind, resolve(stamp, ctx.clock)) {
+        (Some(kind), Some(ts)) => Parsed::Event(Event { ts, msg, kind }),
+        (None, _) => Parsed::Ignored,
+        // An RFC 3339 syslog stamp of the right shape that is no valid time.
+        (Some(_), None) => Parsed::Skipped(Skip::UnknownForm),
     }
 }
 
-fn resolve(stamp: Stamp<'_>, ctx: &LineContext) -> i64 {
-    resolve_with(stamp, ctx.clock)
-}
-
-fn resolve_with(stamp: Stamp<'_>, clock: &SyslogClock) -> i64 {
+fn resolve(stamp: Stamp<'_>, clock: &SyslogClock) -> Option<i64> {
     match stamp {
         Stamp::Exim {
             naive,
             offset: Some(offset),
-        } => naive - offset,
-        Stamp::Exim { naive, offset: None } => clock.resolve_local(naive),
-        Stamp::Syslog(LineTime::Syslog(t)) => clock.resolve(t),
-        Stamp::Syslog(t) => t.absolute().unwrap_or(0),
+        } => Some(naive - offset),
+        Stamp::Exim { naive, offset: None } => Some(clock.resolve_local(naive)),
+        Stamp::Syslog(LineTime::Syslog(t)) => Some(clock.resolve(t)),
+        Stamp::Syslog(t) => t.absolute(),
     }
 }
 
 /// The time of the first timestamped line in the head of an Exim log: the
 /// order of rotated logs (`mainlog mainlog.1 mainlog.2.gz`).
 pub fn first_time(head: &[u8], clock: &SyslogClock) -> Option<i64> {
-    head.split(|&c| c == b'\n')
-        .find_map(|line| split_prefix(line).ok())
-        .map(|(stamp, _)| resolve_with(stamp, clock))
+    head.split(|&c| c == b'\n').find_map(|line| {
+        split_prefix(line)
+            .ok()
+            .and_then(|(stamp, _)| resolve(stamp, clock))
+    })
 }
 
 /// What follows the message id. `None`: a delivery line we cannot read;
@@ -482,18 +478,25 @@ impl<'a> DeliveryLine<'a> {
     }
 
     fn attempt(&self, status: AttemptStatus, ctx: &LineContext) -> EventKind {
+        let mut status_buf = [0u8; 16];
         let (verdict, status_code, diagnostic) = if status == AttemptStatus::Sent {
-            (None, None, Box::default())
+            (None, None, &[][..])
         } else {
-            let c = ctx.classifier.classify(remote_reply(self.text), None);
-            let code = c.status.map(|s| s.to_string().into_boxed_str());
-            (Some(c.verdict), code, String::from_utf8_lossy(self.text).into())
+            // The whole text: the classifier reads the SMTP stage in Exim's
+            // `SMTP error from remote mail server after RCPT TO:<a>: 550 ...`
+            // the way it reads Postfix's `(in reply to RCPT TO command)`.
+            let c = crate::parse::verdicts::classify(ctx.classifier, self.text, None);
+            (
+                Some(c.verdict),
+                c.status.map(|s| s.write_to(&mut status_buf)),
+                self.text,
+            )
         };
-        EventKind::Attempt(Box::new(Attempt {
-            rcpt: lower_string(self.rcpt()),
+        EventKind::Attempt(Attempt::new(AttemptParts {
+            rcpt: self.rcpt(),
             status,
             scope: self.scope(),
-            relay: self.host.map(lower_string),
+            relay: self.host,
             diagnostic,
             verdict,
             status_code,
@@ -586,9 +589,10 @@ fn split_host(value: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
     (host, ip)
 }
 
-/// The remote server's words inside an Exim failure text: what follows
-/// `SMTP error from remote mail server after RCPT TO:<x>: ` (or `LMTP error
-/// after ...: `); the whole text when there is no such part.
+/// The remote server's words inside an Exim failure text, for people: what
+/// follows `SMTP error from remote mail server after RCPT TO:<x>: ` (or `LMTP
+/// error after ...: `); the whole text when there is no such part. (The
+/// classifier gets the whole text: the stage matters to it.)
 pub fn remote_reply(text: &[u8]) -> &[u8] {
     let after = SMTP_ERROR
         .find(text)
@@ -632,7 +636,7 @@ mod tests {
 
     fn attempt(line: &str) -> Attempt {
         match event(line).kind {
-            EventKind::Attempt(a) => *a,
+            EventKind::Attempt(a) => a,
             other => panic!("not an attempt: {other:?}"),
         }
     }
@@ -677,12 +681,12 @@ mod tests {
             r#"2020-06-20 00:13:16 1jmXgg-000AIC-89 => nick@dummy.corp R=dnslookup T=remote_smtp_smarthost H=smarthost.test.corp [5.5.5.5] X=TLS1.2:ECDHE_RSA_AES_128_GCM_SHA256:128 CV=yes DN="C=XX,L=Here,O=Text Corp,CN=*.test.corp" C="250 6292145-1592637196662@smarthost.test.corp Received OK [sHQA_0EGOfCC2A2sh3iD5g]""#,
         );
         assert_eq!(
-            (&*a.rcpt, a.status, a.scope),
+            (a.rcpt(), a.status, a.scope),
             ("nick@dummy.corp", AttemptStatus::Sent, Scope::Outbound)
         );
-        assert_eq!(a.relay.as_deref(), Some("smarthost.test.corp"));
+        assert_eq!(a.relay(), Some("smarthost.test.corp"));
         let a = attempt("2020-06-20 00:13:16 1jmXgg-000AIC-89 -> Sally@dummy.corp R=dnslookup T=remote_smtp H=mx.dummy.corp [5.5.5.5]:587");
-        assert_eq!((&*a.rcpt, a.scope), ("sally@dummy.corp", Scope::Outbound));
+        assert_eq!((a.rcpt(), a.scope), ("sally@dummy.corp", Scope::Outbound));
         for (line, rcpt) in [
             ("2021-01-01 10:00:00 1jmXgg-000AIC-89 => user <user@example.org> R=localuser T=local_delivery", "user@example.org"),
             ("2021-01-01 10:00:00 1jmXgg-000AIC-89 => :blackhole: <trash@example.org> R=blackhole_router", "trash@example.org"),
@@ -692,7 +696,7 @@ mod tests {
             ("2021-01-01 10:00:00 1jmXgg-000AIC-89 >> userx@domain.com R=all T=smtp H=127.0.0.1 [127.0.0.1] C=\"250 OK\"", "userx@domain.com"),
         ] {
             let a = attempt(line);
-            assert_eq!((&*a.rcpt, a.scope), (rcpt, Scope::Local), "{line}");
+            assert_eq!((a.rcpt(), a.scope), (rcpt, Scope::Local), "{line}");
         }
         let a = attempt("2021-01-01 10:00:00 1jmXgg-000AIC-89 => a@example.org R=lmtp T=remote_lmtp H=lmtp.example.net [192.0.2.8]");
         assert_eq!(a.scope, Scope::Outbound);
@@ -711,11 +715,11 @@ mod tests {
         let v = a.verdict.unwrap();
         assert_eq!((v.class, v.reason), (Class::Soft, Reason::MailboxFull));
         assert!(a
-            .diagnostic
+            .diagnostic()
             .starts_with("SMTP error from remote mail server after end of data: 554"));
         let a = attempt("2020-06-24 00:13:06 1raAO7-0094KF-7u ** rudy@foo.corp R=dnslookup T=remote_smtp H=(relay.test.corp) [4.4.4.4]: SMTP error from remote mail server after RCPT TO:<rudy@test.corp>: 540 5.7.1 <rudy@test.corp>: recipient address rejected: Blocked");
-        assert_eq!(a.status_code.as_deref(), Some("5.7.1"));
-        assert_eq!(a.relay, None);
+        assert_eq!(a.status_code(), Some("5.7.1"));
+        assert_eq!(a.relay(), None);
         assert_eq!(a.scope, Scope::Outbound);
         let a = attempt("2022-02-02 09:00:00 1raAO7-0094KF-7u ** nobody@gmail.com R=dnslookup T=remote_smtp H=gmail-smtp-in.l.google.com [142.250.1.26]: SMTP error from remote mail server after RCPT TO:<nobody@gmail.com>: 550-5.1.1 The email account that you tried to reach does not exist. Please try\\n550-5.1.1 double-checking the recipient's email address for typos or\\n550 5.1.1 https://support.google.com/mail/?p=NoSuchUser a1si - gsmtp");
         let v = a.verdict.unwrap();
@@ -733,10 +737,10 @@ mod tests {
             assert_eq!(a.verdict.unwrap().class, Class::Hard, "{line}");
         }
         let a = attempt("2020-02-11 17:09:47 1j1Z2g-00Faoy-Uh ** admin@example.net R=virtual_aliases: No such person at this address.");
-        assert_eq!((&*a.rcpt, a.scope), ("admin@example.net", Scope::Local));
-        assert_eq!(&*a.diagnostic, "No such person at this address.");
+        assert_eq!((a.rcpt(), a.scope), ("admin@example.net", Scope::Local));
+        assert_eq!(a.diagnostic(), "No such person at this address.");
         let a = attempt("1999-03-02 09:44:33 10HmaX-000000005vi-0000 ** |/p/q/r <pipe1@no.test.ex> R=notallowed : delivery to pipe forbidden");
-        assert_eq!((&*a.rcpt, a.scope), ("pipe1@no.test.ex", Scope::Local));
+        assert_eq!((a.rcpt(), a.scope), ("pipe1@no.test.ex", Scope::Local));
     }
 
     #[test]
@@ -761,25 +765,25 @@ mod tests {
     fn deferrals() {
         let a = attempt("2020-06-19 04:54:02 1jmFYj-00039V-QX == bob@null.corp R=dnslookup T=remote_smtp defer (110): Connection timed out");
         assert_eq!((a.status, a.scope), (AttemptStatus::Deferred, Scope::Outbound));
-        assert_eq!(&*a.diagnostic, "Connection timed out");
+        assert_eq!(a.diagnostic(), "Connection timed out");
         assert_eq!(a.verdict.unwrap().reason, Reason::NetworkError);
         // The damaged `H=` without its closing bracket, as in exim_exporter's log.
         let a = attempt("2020-06-24 00:20:20 1raAV4-009jr4-9x == jack@test.corp R=dnslookup T=remote_smtp defer (-44) H=(relay.test.corp) [4.4.4.4: SMTP error from remote mail server after RCPT TO:<jack@test.corp>: 450 4.7.1 <jack@test.corp>: Recipient address rejected: Recipient not available");
         assert_eq!(a.scope, Scope::Outbound);
-        assert_eq!(a.status_code.as_deref(), Some("4.7.1"));
+        assert_eq!(a.status_code(), Some("4.7.1"));
         assert!(a
-            .diagnostic
+            .diagnostic()
             .starts_with("SMTP error from remote mail server after RCPT TO"));
         let a = attempt("2017-07-30 18:51:05.712 10HmaX-000000005vi-0000 == bob@test.again.dns routing defer (-52): retry time not reached");
         assert_eq!(
-            (&*a.diagnostic, a.scope),
+            (a.diagnostic(), a.scope),
             ("retry time not reached", Scope::Outbound)
         );
         let a = attempt("1999-03-02 09:44:33 10HmaY-000000005vi-0000 == CALLER@test.ex R=smart T=local_delivery defer (-22): mailbox is full (MTA-imposed quota exceeded while writing to x)");
         assert_eq!(a.scope, Scope::Local);
         let a = attempt("1999-03-02 09:44:33 10HmbB-000000005vi-0000 == c@test.ex <C@test.ex> R=client T=send_to_server defer (-44) H=127.0.0.1 [127.0.0.1]: SMTP error from remote mail server after RCPT TO:<C@test.ex>: 452 4.5.3 Try again");
-        assert_eq!((&*a.rcpt, a.scope), ("c@test.ex", Scope::Local));
-        assert_eq!(a.status_code.as_deref(), Some("4.5.3"));
+        assert_eq!((a.rcpt(), a.scope), ("c@test.ex", Scope::Local));
+        assert_eq!(a.status_code(), Some("4.5.3"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod exim;
 pub mod postfix;
 pub mod syslog;
 pub mod timestamp;
+pub mod verdicts;
 
 use crate::classify::Classifier;
 use crate::model::Event;
@@ -170,11 +171,12 @@ impl Format {
     }
 }
 
-/// The remote server's words inside a diagnostic of any format: after
-/// Postfix's `host X said: `, Exim's `SMTP error from remote mail server after
-/// ...: `, or an ESP's `smtp;` type prefix.
-pub fn remote_reply(text: &[u8]) -> &[u8] {
-    let postfix = postfix::remote_reply(text);
+/// The remote server's words inside a diagnostic of any format, for people:
+/// after Postfix's `host X said: ` (without `(in reply to ...)`), after Exim's
+/// `SMTP error from remote mail server after ...: `, or without an ESP's
+/// `smtp;` type prefix.
+pub fn reply_for_display(text: &[u8]) -> &[u8] {
+    let postfix = postfix::reply_for_display(text);
     if postfix.len() != text.len() {
         return postfix;
     }
@@ -196,11 +198,12 @@ pub struct LineContext<'a> {
 }
 
 impl LineContext<'_> {
-    /// Unix seconds of a line's timestamp.
-    pub fn resolve(&self, t: LineTime) -> i64 {
+    /// Unix seconds of a line's timestamp; `None` when an RFC 3339 stamp of
+    /// the right shape turns out not to be a valid time.
+    pub fn resolve(&self, t: LineTime) -> Option<i64> {
         match t {
-            LineTime::Rfc3339(_) => t.absolute().unwrap_or(0),
-            LineTime::Syslog(t) => self.clock.resolve(t),
+            LineTime::Rfc3339(_) => t.absolute(),
+            LineTime::Syslog(t) => Some(self.clock.resolve(t)),
         }
     }
 }
@@ -284,8 +287,13 @@ pub fn parse_chunk(chunk: &[u8], mut parse_line: impl FnMut(&[u8]) -> Parsed) ->
     let mut out = ChunkOutput::default();
     let mut line_no: u32 = 0;
     let mut start = 0;
-    while start < chunk.len() {
-        let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
+    // One iterator over the whole chunk: a fresh memchr call per line costs
+    // more in set-up than in scanning.
+    let ends = memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(chunk.len()));
+    for end in ends {
+        if start >= chunk.len() {
+            break;
+        }
         let mut line = &chunk[start..end];
         if let [rest @ .., b'\r'] = line {
             line = rest;

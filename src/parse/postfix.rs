@@ -2,7 +2,7 @@
 //! expiry and removal lines, and bounce-notification records.
 
 use crate::classify::Status;
-use crate::model::{Attempt, AttemptStatus, Event, EventKind, MsgId, Scope};
+use crate::model::{Attempt, AttemptParts, AttemptStatus, Event, EventKind, MsgId, Scope};
 use crate::parse::syslog::{self, LineTime};
 use crate::parse::{LineContext, Parsed, Skip};
 use memchr::memmem::{self, Finder};
@@ -151,29 +151,26 @@ fn parse_message(daemon: &[u8], message: &[u8], time: LineTime, ctx: &LineContex
     let Some(msg) = MsgId::new(qid) else {
         return Parsed::Skipped(Skip::UnknownForm);
     };
-    let event = |kind| {
-        Parsed::Event(Event {
-            ts: ctx.resolve(time),
-            msg,
-            kind,
-        })
+    let event = |kind| match ctx.resolve(time) {
+        Some(ts) => Parsed::Event(Event { ts, msg, kind }),
+        None => Parsed::Skipped(Skip::Unrecognized),
     };
     if rest.starts_with(b"to=") {
         return match parse_delivery(daemon, rest, ctx) {
-            Some(Some(attempt)) => event(EventKind::Attempt(Box::new(attempt))),
+            Some(Some(attempt)) => event(EventKind::Attempt(attempt)),
             Some(None) => Parsed::Ignored,
             None => Parsed::Skipped(Skip::UnknownForm),
         };
     }
     match daemon {
         b"qmgr" | b"oqmgr" | b"nqmgr" => parse_qmgr(rest).map_or(Parsed::Ignored, event),
-        b"bounce" => match notification_queue_id(rest) {
-            Some(new_id) => Parsed::Event(Event {
-                ts: ctx.resolve(time),
+        b"bounce" => match (notification_queue_id(rest), ctx.resolve(time)) {
+            (Some(new_id), Some(ts)) => Parsed::Event(Event {
+                ts,
                 msg: new_id,
                 kind: EventKind::Notification,
             }),
-            None => Parsed::Ignored,
+            _ => Parsed::Ignored,
         },
         _ if known => Parsed::Ignored,
         _ => Parsed::Skipped(Skip::UnknownForm),
@@ -264,15 +261,24 @@ fn scope(daemon: &[u8], relay: &[u8]) -> Scope {
 }
 
 /// The part of a Postfix diagnostic that the remote server wrote, when it wrote
-/// one: after `said: ` or `refused to talk to me: `, without the trailing
-/// `(in reply to RCPT TO command)`.
+/// one: after `host H[ip] said: ` or `refused to talk to me: ` (the host name
+/// is ours to know, not the classifier's to match). The trailing
+/// `(in reply to RCPT TO command)` stays: the SMTP stage tells a user unknown
+/// at RCPT from a refusal after DATA.
 pub fn remote_reply(text: &[u8]) -> &[u8] {
     let start = SAID
         .find(text)
         .map(|i| i + 7)
         .or_else(|| REFUSED.find(text).map(|i| i + 23));
-    let Some(start) = start else { return text };
-    let reply = &text[start..];
+    match start {
+        Some(start) => &text[start..],
+        None => text,
+    }
+}
+
+/// The remote reply without Postfix's `(in reply to ... command)`: for people.
+pub fn reply_for_display(text: &[u8]) -> &[u8] {
+    let reply = remote_reply(text);
     match IN_REPLY.rfind(reply) {
         Some(end) => &reply[..end],
         None => reply,
@@ -309,25 +315,31 @@ fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Optio
     };
     let relay_field = field(head, b"relay=").unwrap_or(b"none");
     let (relay_host, _) = relay_parts(relay_field);
-    let (verdict, status_code, diagnostic) = if status == AttemptStatus::Sent {
-        (None, None, Box::default())
-    } else {
-        let dsn = field(head, b"dsn=").and_then(Status::parse);
-        let c = ctx.classifier.classify(remote_reply(text), dsn);
-        let status_code = c.status.map(|s| s.to_string().into_boxed_str());
-        (Some(c.verdict), status_code, String::from_utf8_lossy(text).into())
-    };
-    Some(Some(Attempt {
-        rcpt: lower_string(rcpt),
+    let relay = relay_host.filter(|h| !h.is_empty() && relay_field.contains(&b'['));
+    let scope = scope(daemon, relay_field);
+    if status == AttemptStatus::Sent {
+        return Some(Some(Attempt::new(AttemptParts {
+            rcpt,
+            status,
+            scope,
+            relay,
+            diagnostic: b"",
+            verdict: None,
+            status_code: None,
+        })));
+    }
+    let dsn = field(head, b"dsn=").and_then(Status::parse);
+    let c = crate::parse::verdicts::classify(ctx.classifier, remote_reply(text), dsn);
+    let mut status_buf = [0u8; 16];
+    Some(Some(Attempt::new(AttemptParts {
+        rcpt,
         status,
-        scope: scope(daemon, relay_field),
-        relay: relay_host
-            .filter(|h| !h.is_empty() && relay_field.contains(&b'['))
-            .map(lower_string),
-        diagnostic,
-        verdict,
-        status_code,
-    }))
+        scope,
+        relay,
+        diagnostic: text,
+        verdict: Some(c.verdict),
+        status_code: c.status.map(|s| s.write_to(&mut status_buf)),
+    })))
 }
 
 #[cfg(test)]
@@ -352,7 +364,7 @@ mod tests {
             Parsed::Event(Event {
                 kind: EventKind::Attempt(a),
                 ..
-            }) => *a,
+            }) => a,
             other => panic!("not an attempt: {other:?}"),
         }
     }
@@ -360,10 +372,10 @@ mod tests {
     #[test]
     fn sent_to_remote_host() {
         let a = attempt("Jan 27 07:00:06 mail postfix/smtp[27810]: 5776E3012027: to=<H-8629@Example.com>, relay=mx.example.com[199.170.45.30]:25, delay=1.8, delays=0.01/0.02/1.5/0.26, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4DQZH96tZczdZLP)");
-        assert_eq!(&*a.rcpt, "h-8629@example.com");
+        assert_eq!(a.rcpt(), "h-8629@example.com");
         assert_eq!(a.status, AttemptStatus::Sent);
         assert_eq!(a.scope, Scope::Outbound);
-        assert_eq!(a.relay.as_deref(), Some("mx.example.com"));
+        assert_eq!(a.relay(), Some("mx.example.com"));
         assert!(a.verdict.is_none());
     }
 
@@ -382,8 +394,8 @@ mod tests {
         let a = attempt("Nov 20 08:01:02 mx postfix-out/smtp[4242]: 3F1A2B4C5D: to=<nobody@gmail.com>, relay=gmail-smtp-in.l.google.com[142.250.1.26]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.1.1, status=bounced (host gmail-smtp-in.l.google.com[142.250.1.26] said: 550-5.1.1 The email account that you tried to reach does not exist. Please try 550-5.1.1 double-checking the recipient's email address for typos or 550-5.1.1 unnecessary spaces. Learn more at 550 5.1.1  https://support.google.com/mail/?p=NoSuchUser a1si - gsmtp (in reply to RCPT TO command))");
         let v = a.verdict.unwrap();
         assert_eq!((v.class, v.reason), (Class::Hard, Reason::UserUnknown));
-        assert_eq!(a.status_code.as_deref(), Some("5.1.1"));
-        assert!(a.diagnostic.ends_with("(in reply to RCPT TO command)"));
+        assert_eq!(a.status_code(), Some("5.1.1"));
+        assert!(a.diagnostic().ends_with("(in reply to RCPT TO command)"));
     }
 
     #[test]
@@ -391,14 +403,14 @@ mod tests {
         let a = attempt(
             r#"Jan  1 00:00:00 h postfix/smtp[1]: 4Lyb5328XVzj9Jl: to=<"user 1234, x"@icloud.com>, relay=mx01.mail.icloud.com[17.57.154.33]:25, delay=2, dsn=2.0.0, status=sent (250 2.0.0 Ok)"#,
         );
-        assert_eq!(&*a.rcpt, "\"user 1234, x\"@icloud.com");
+        assert_eq!(a.rcpt(), "\"user 1234, x\"@icloud.com");
     }
 
     #[test]
     fn old_postfix_without_dsn_and_relay_none() {
         let a = attempt("Sep 15 09:10:11 host postfix/smtp[1234]: 1A2B3C4D5E: to=<x@nonexistent.invalid>, relay=none, delay=0, status=bounced (Host or domain name not found. Name service error for name=nonexistent.invalid type=A: Host not found)");
         assert_eq!(a.scope, Scope::Outbound);
-        assert_eq!(a.relay, None);
+        assert_eq!(a.relay(), None);
         let v = a.verdict.unwrap();
         assert_eq!((v.class, v.reason), (Class::Hard, Reason::HostUnknown));
     }

@@ -26,10 +26,12 @@
 //!   `esp` — the ESP had suppressed the address already).
 //! - `alerts[]`: `level` (`info`, `warning`, `critical`), `code`
 //!   (`bounce-rate`, `hard-rate`, `soft-rate`, `block-rate`, `sender-block`,
-//!   `rate-limited`, `no-deliveries`), `message`, and where it applies `domain`, `count`,
-//!   `diagnostic`.
+//!   `deferred-<cause>` such as `deferred-rate-limit`, `no-deliveries`),
+//!   `message`, and where it applies `domain`, `count`, `diagnostic`.
 //! - `hard_status`: hard-rate band (`healthy`, `caution`, `throttling`,
-//!   `emergency`); `deferrals[]`: deferral attempts by reason.
+//!   `emergency`); `deferrals[]`: deferral attempts by reason;
+//!   `deferral_causes[]`: deferral attempts by cause (`rate-limit`,
+//!   `greylisting`, `connections`, `timeout`, `refused`, `dns`, `tls`, `other`).
 //! - `esp` (only when an input is an ESP export or CSV list):
 //!   `already_suppressed` (sends the ESP refused because it had suppressed
 //!   the address before: not bounces, not in the rates) and

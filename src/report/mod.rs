@@ -28,8 +28,11 @@ pub struct Report {
     /// Hard-rate band: `healthy`, `caution`, `throttling` or `emergency`.
     pub hard_status: HardBand,
     pub by_day: Vec<DomainRow>,
-    /// Deferral attempts by reason: why mail is waiting.
+    /// Deferral attempts by reason.
     pub deferrals: Vec<DeferralRow>,
+    /// Deferral attempts by cause (`rate-limit`, `greylisting`, `timeout`,
+    /// `refused`, `dns`, `tls`, `connections`, `other`): why mail is waiting.
+    pub deferral_causes: Vec<DeferralRow>,
     /// What only ESP exports tell: refusals of already-suppressed addresses,
     /// complaints, unsubscribes, and where the ESP's label and our classifier
     /// disagree. Present when an input is an ESP export.

@@ -160,7 +160,7 @@ fn alert_line(out: &mut String, a: &Alert) {
     }
     if let Some(d) = &a.diagnostic {
         // The remote server's own words, without Postfix's "host X said:".
-        let reply = String::from_utf8_lossy(crate::parse::remote_reply(d.as_bytes())).into_owned();
+        let reply = String::from_utf8_lossy(crate::parse::reply_for_display(d.as_bytes())).into_owned();
         for line in wrap(&format!("\"{}\"", truncate(&reply, DIAGNOSTIC_CHARS)), width) {
             let _ = writeln!(out, "{:ALERT_INDENT$}{line}", "");
         }
@@ -287,13 +287,13 @@ impl Render for TableFormat {
             right(&mut t, 2);
             section(&mut out, "By reason", &t);
         }
-        if !r.deferrals.is_empty() {
-            let mut t = new_table(&["reason", "attempts"]);
-            for row in &r.deferrals {
+        if !r.deferral_causes.is_empty() {
+            let mut t = new_table(&["cause", "attempts"]);
+            for row in &r.deferral_causes {
                 t.add_row(vec![row.key.clone(), thousands(row.count)]);
             }
             right(&mut t, 1);
-            section(&mut out, "Deferrals by reason", &t);
+            section(&mut out, "Deferrals by cause", &t);
         }
         if r.by_day.len() > 1 {
             section(&mut out, "By day (UTC)", &breakdown(&r.by_day, "day"));

@@ -1,7 +1,9 @@
 //! Integration tests: the real `bouncectl` binary on the files in `fixtures/`.
 
 mod analyze;
+mod classify;
 mod fixtures;
 mod formats;
 mod genlog;
+mod readme;
 mod util;

@@ -230,7 +230,7 @@ mod tests {
                 ),
                 (
                     "2026-03-02T09:00:00Z",
-                    "bounced/soft/networkerror esp=soft",
+                    "bounced/soft/expired esp=soft",
                     "x@example.com",
                 ),
                 (

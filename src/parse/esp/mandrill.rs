@@ -170,7 +170,7 @@ mod tests {
                 ("2026-03-02T09:00:01Z", "sent", "a@example.com"),
                 (
                     "2026-03-02T09:00:02Z",
-                    "deferred/block/speeding",
+                    "deferred/block/badreputation",
                     "member@example.org",
                 ),
                 (

@@ -19,7 +19,8 @@ pub mod time;
 
 use crate::classify::Status;
 use crate::model::{
-    Attempt, AttemptStatus, Class, Event, EventKind, MsgId, Reason, Scope, SuppressCause, Verdict,
+    Attempt, AttemptParts, AttemptStatus, Class, Event, EventKind, MsgId, Reason, Scope, SuppressCause,
+    Verdict,
 };
 use crate::parse::{ChunkOutput, Format, LineContext, Skip};
 use serde_json::Value;
@@ -187,23 +188,16 @@ impl<'c, 'a> Doc<'c, 'a> {
         let Some(rcpt) = address(rcpt) else {
             return self.skip(Skip::UnknownForm);
         };
-        let attempt = Attempt {
-            rcpt,
+        let attempt = Attempt::new(AttemptParts {
+            rcpt: rcpt.as_bytes(),
             status: AttemptStatus::Sent,
             scope: Scope::Outbound,
             relay: None,
-            diagnostic: Box::default(),
+            diagnostic: b"",
             verdict: None,
             status_code: None,
-        };
-        self.push(
-            ts,
-            msg,
-            EventKind::EspAttempt {
-                attempt: Box::new(attempt),
-                label: None,
-            },
-        );
+        });
+        self.push(ts, msg, EventKind::EspAttempt { attempt, label: None });
     }
 
     /// A failure (`AttemptStatus::Bounced`) or a deferral.
@@ -220,28 +214,21 @@ impl<'c, 'a> Doc<'c, 'a> {
             _ => f.esp,
         };
         let (verdict, status_code) = decide(self.ctx, f.text, f.status_field, esp);
-        let attempt = Attempt {
-            rcpt,
+        let attempt = Attempt::new(AttemptParts {
+            rcpt: rcpt.as_bytes(),
             status: f.status,
             scope: Scope::Outbound,
             relay: None,
-            diagnostic: f.text.trim().into(),
+            diagnostic: f.text.trim().as_bytes(),
             verdict: Some(verdict),
-            status_code,
-        };
+            status_code: status_code.as_deref(),
+        });
         let label = if f.status == AttemptStatus::Bounced {
             f.esp.label
         } else {
             None
         };
-        self.push(
-            ts,
-            msg,
-            EventKind::EspAttempt {
-                attempt: Box::new(attempt),
-                label,
-            },
-        );
+        self.push(ts, msg, EventKind::EspAttempt { attempt, label });
     }
 
     /// A warning about the whole document (a `--columns` name not found).
@@ -309,7 +296,7 @@ pub fn decide(
     let reply = reply_text(text);
     let given = status_field.and_then(|s| Status::parse(s.trim().as_bytes()));
     if !reply.is_empty() || given.is_some() {
-        let c = ctx.classifier.classify(reply.as_bytes(), given);
+        let c = crate::parse::verdicts::classify(ctx.classifier, reply.as_bytes(), given);
         if c.verdict.reason != Reason::Undefined {
             return (c.verdict, c.status.map(|s| s.to_string().into_boxed_str()));
         }
@@ -318,6 +305,7 @@ pub fn decide(
         class: esp.class,
         reason: esp.reason,
         rule: esp.rule,
+        deferral: esp.reason.deferral(),
     };
     (verdict, given.map(|s| s.to_string().into_boxed_str()))
 }
@@ -624,9 +612,9 @@ pub mod testing {
                     Some(l) => format!("{what} esp={l}"),
                     None => what,
                 };
-                (what, a.rcpt.to_string())
+                (what, a.rcpt().to_string())
             }
-            EventKind::Attempt(a) => (format!("{:?}", a.status), a.rcpt.to_string()),
+            EventKind::Attempt(a) => (format!("{:?}", a.status), a.rcpt().to_string()),
             EventKind::EspSuppressed { rcpt, cause } => (
                 format!("suppressed/{}", SuppressCause::as_str(*cause)),
                 rcpt.to_string(),

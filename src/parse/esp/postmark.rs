@@ -175,7 +175,7 @@ mod tests {
                 ),
                 (
                     "2026-03-02T09:11:02Z",
-                    "deferred/block/speeding",
+                    "deferred/block/badreputation",
                     "member@example.org",
                 ),
                 (

@@ -152,7 +152,7 @@ mod tests {
                 ),
                 (
                     "2026-03-02T09:00:02Z",
-                    "bounced/block/speeding esp=soft",
+                    "bounced/block/badreputation esp=soft",
                     "member@example.org",
                 ),
                 (
