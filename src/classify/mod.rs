@@ -56,6 +56,28 @@ struct CompiledCode<P> {
     deferral: Option<Deferral>,
 }
 
+/// Which rules a run uses. The built-in table is compiled on first use, so a
+/// run that classifies nothing (an incremental run with no new lines) does not
+/// pay for compiling it. Dereferences to the [`Classifier`].
+#[derive(Clone, Copy)]
+pub enum Rules {
+    Builtin,
+    /// The built-in table with a user's rules file in front (built at start,
+    /// so that a bad file is reported before any work).
+    Custom(&'static Classifier),
+}
+
+impl std::ops::Deref for Rules {
+    type Target = Classifier;
+
+    fn deref(&self) -> &Classifier {
+        match self {
+            Rules::Builtin => Classifier::builtin(),
+            Rules::Custom(c) => c,
+        }
+    }
+}
+
 /// A compiled rules table.
 pub struct Classifier {
     rules: Vec<CompiledRule>,

@@ -2,6 +2,7 @@
 //! what we can learn about a file before reading it (size, mtime, last line).
 
 pub mod chunks;
+pub mod ranges;
 
 use crate::parse::syslog::{leading_time, LineTime};
 use crate::parse::timestamp::SyslogTime;
@@ -110,6 +111,9 @@ pub struct Opened {
     /// The date of the last traditional-syslog line, read from the end of an
     /// uncompressed file.
     pub last_syslog_time: Option<SyslogTime>,
+    /// For an uncompressed regular file: a handle that parse workers read
+    /// byte ranges from themselves (positioned reads), instead of `reader`.
+    pub plain_file: Option<File>,
 }
 
 const READ_BUFFER: usize = 1 << 20;
@@ -118,6 +122,7 @@ const READ_BUFFER: usize = 1 << 20;
 pub fn open(source: &Source) -> Result<Opened, InputError> {
     let name = source.name();
     let count = Arc::new(AtomicU64::new(0));
+    let mut plain: Option<File> = None;
     let (raw, size, mtime, last): (Box<dyn Read + Send>, _, _, _) = match source {
         Source::Stdin => (Box::new(io::stdin()), None, None, None),
         Source::File(path) => {
@@ -133,6 +138,11 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
                 .map(|d| d.as_secs() as i64);
             let last = if meta.is_file() {
                 last_syslog_time(&mut file)
+            } else {
+                None
+            };
+            plain = if meta.is_file() {
+                file.try_clone().ok()
             } else {
                 None
             };
@@ -174,6 +184,11 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
         // A compressed file's tail is not its last line.
         last_syslog_time: if compression == Compression::None {
             last
+        } else {
+            None
+        },
+        plain_file: if compression == Compression::None {
+            plain
         } else {
             None
         },

@@ -485,7 +485,7 @@ impl<'a> DeliveryLine<'a> {
             // The whole text: the classifier reads the SMTP stage in Exim's
             // `SMTP error from remote mail server after RCPT TO:<a>: 550 ...`
             // the way it reads Postfix's `(in reply to RCPT TO command)`.
-            let c = crate::parse::verdicts::classify(ctx.classifier, self.text, None);
+            let c = crate::parse::verdicts::classify(&ctx.classifier, self.text, None);
             (
                 Some(c.verdict),
                 c.status.map(|s| s.write_to(&mut status_buf)),
@@ -609,7 +609,6 @@ pub fn remote_reply(text: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::Classifier;
     use crate::model::{Class, Reason};
     use crate::parse::timestamp::{format_rfc3339, SyslogClock};
     use jiff::tz::TimeZone;
@@ -618,7 +617,7 @@ mod tests {
         let clock = SyslogClock::for_year(2022, None, tz);
         let ctx = LineContext {
             clock: &clock,
-            classifier: Classifier::builtin(),
+            classifier: crate::classify::Rules::Builtin,
         };
         parse_line(line.as_bytes(), &ctx)
     }

@@ -77,7 +77,10 @@ fn every_fixture_matches_its_expected_report() {
 /// Logs only: documents (ESP exports) are parsed whole, never in chunks.
 #[test]
 fn output_does_not_depend_on_threads_or_chunking() {
-    for log in cases().into_iter().filter(|p| p.extension().is_some_and(|e| e == "log")) {
+    for log in cases()
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+    {
         let reference = analyze(&log, "json", &["--threads", "1"]);
         for (threads, chunk) in [("2", "64"), ("4", "1"), ("3", "1000")] {
             let got = analyze(&log, "json", &["--threads", threads, "--chunk-size", chunk]);

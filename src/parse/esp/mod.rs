@@ -296,7 +296,7 @@ pub fn decide(
     let reply = reply_text(text);
     let given = status_field.and_then(|s| Status::parse(s.trim().as_bytes()));
     if !reply.is_empty() || given.is_some() {
-        let c = crate::parse::verdicts::classify(ctx.classifier, reply.as_bytes(), given);
+        let c = crate::parse::verdicts::classify(&ctx.classifier, reply.as_bytes(), given);
         if c.verdict.reason != Reason::Undefined {
             return (c.verdict, c.status.map(|s| s.to_string().into_boxed_str()));
         }
@@ -574,7 +574,6 @@ mod tests {
 /// Helpers for the parsers' unit tests.
 #[cfg(test)]
 pub mod testing {
-    use crate::classify::Classifier;
     use crate::model::{AttemptStatus, Class, Event, EventKind, Reason, SuppressCause};
     use crate::parse::timestamp::{format_rfc3339, SyslogClock};
     use crate::parse::{ChunkOutput, Format, LineContext};
@@ -585,7 +584,7 @@ pub mod testing {
         let clock = SyslogClock::for_year(2026, None, TimeZone::UTC);
         let ctx = LineContext {
             clock: &clock,
-            classifier: Classifier::builtin(),
+            classifier: crate::classify::Rules::Builtin,
         };
         format.parse_document(text.as_bytes(), &ctx, None)
     }

@@ -153,7 +153,6 @@ fn rfc2822(b: &[u8]) -> Option<(i64, Option<i64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::Classifier;
     use crate::parse::timestamp::{format_rfc3339, SyslogClock};
     use jiff::tz::TimeZone;
 
@@ -161,7 +160,7 @@ mod tests {
         let clock = SyslogClock::for_year(2026, None, tz);
         let ctx = LineContext {
             clock: &clock,
-            classifier: Classifier::builtin(),
+            classifier: crate::classify::Rules::Builtin,
         };
         text_ts(s, &ctx).map(format_rfc3339)
     }
@@ -226,7 +225,7 @@ mod tests {
         let clock = SyslogClock::for_year(2026, None, TimeZone::UTC);
         let ctx = LineContext {
             clock: &clock,
-            classifier: Classifier::builtin(),
+            classifier: crate::classify::Rules::Builtin,
         };
         let v: Value = serde_json::json!([
             1_461_095_246,
