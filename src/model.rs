@@ -454,6 +454,57 @@ pub enum EventKind {
     /// The message is a notification we generated (Postfix `bounce[]` lines name
     /// the new queue id).
     Notification,
+    /// One recipient expired after the retry period (Exim `** addr: retry
+    /// timeout exceeded`): a soft bounce with reason `expired`, whose diagnostic
+    /// is the last deferral's.
+    RcptExpired { rcpt: Box<str> },
+    /// A delivery attempt reported by an ESP, with the ESP's own class for a
+    /// bounce (`label`). The verdict inside is ours whenever the ESP gave a
+    /// diagnostic text; the label is kept to count where the two disagree.
+    EspAttempt { attempt: Attempt, label: Option<Class> },
+    /// The ESP refused to send to an address it had already suppressed (SES
+    /// `OnAccountSuppressionList`, SendGrid `dropped`, Mailgun `suppress-*`,
+    /// ...), or reports that it suppressed it. Not a new bounce: kept out of
+    /// the rates, but the address is suppressed.
+    EspSuppressed { rcpt: Box<str>, cause: SuppressCause },
+    /// The recipient reported the message as spam (feedback loop).
+    Complaint { rcpt: Box<str> },
+    /// The recipient unsubscribed.
+    Unsubscribe { rcpt: Box<str> },
+}
+
+/// Why an ESP had an address on its own suppression list, as far as the
+/// export says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SuppressCause {
+    /// An earlier hard bounce (SendGrid `Bounced Address`, Mailgun
+    /// `suppress-bounce`, ...).
+    Bounce,
+    /// An earlier spam complaint.
+    Complaint,
+    /// An earlier unsubscribe.
+    Unsubscribe,
+    /// The export does not say (SES `OnAccountSuppressionList`, Mandrill
+    /// `reject`, manual entries).
+    Other,
+}
+
+impl SuppressCause {
+    pub const ALL: [SuppressCause; 4] = [
+        SuppressCause::Bounce,
+        SuppressCause::Complaint,
+        SuppressCause::Unsubscribe,
+        SuppressCause::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressCause::Bounce => "bounce",
+            SuppressCause::Complaint => "complaint",
+            SuppressCause::Unsubscribe => "unsubscribe",
+            SuppressCause::Other => "other",
+        }
+    }
 }
 
 /// One parsed line.

@@ -37,6 +37,8 @@ pub struct ReadOptions {
     pub chunk_size: usize,
     /// `--input-format`; `None`: recognise each input's format.
     pub format: Option<Format>,
+    /// `--columns`: the columns of CSV inputs.
+    pub columns: Option<crate::parse::csv_generic::ColumnMap>,
 }
 
 /// What reading produced besides the events.
@@ -111,8 +113,13 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
             Ok(_) => opened.reader,
             Err(e) => Box::new(Failed(Some(e))),
         };
-        let format = opts.format.unwrap_or_else(|| Format::sniff(&head));
-        let first = first_time(&head, &clock);
+        let format = opts
+            .format
+            .unwrap_or_else(|| Format::sniff_with(&head, opts.columns.as_ref()));
+        let first = match format {
+            Format::Exim => crate::parse::exim::first_time(&head, &clock),
+            _ => first_time(&head, &clock),
+        };
         opened.reader = Box::new(std::io::Cursor::new(head).chain(rest));
         prepared.push(Prepared {
             opened,
@@ -133,7 +140,38 @@ pub fn read_all(
     opts: &ReadOptions,
     mut on_event: impl FnMut(Event, usize),
 ) -> Result<ReadSummary> {
-    let prepared = prepare(sources, opts)?;
+    let mut prepared = prepare(sources, opts)?;
+    // Document inputs (ESP exports) are read whole first; their events join
+    // the stream of log events in time order (see `crate::merge`).
+    let mut merger = crate::merge::Merger::default();
+    let mut documents = BTreeMap::new();
+    let mut doc_summary = ReadSummary::default();
+    for (index, p) in prepared.iter_mut().enumerate() {
+        if !p.format.is_line_oriented() {
+            let ctx = LineContext {
+                clock: &p.clock,
+                classifier: opts.classifier,
+            };
+            let doc = crate::merge::read_document(
+                &mut p.opened.reader,
+                &p.opened.name,
+                p.format,
+                &ctx,
+                opts.columns.as_ref(),
+                opts.strict,
+            )?;
+            if let Some(f) = doc.first {
+                doc_summary.first = Some(doc_summary.first.map_or(f, |x| x.min(f)));
+            }
+            if let Some(l) = doc.last {
+                doc_summary.last = Some(doc_summary.last.map_or(l, |x| x.max(l)));
+            }
+            doc_summary.warnings.extend(doc.warnings);
+            doc_summary.had_errors |= doc.had_error;
+            merger.add(doc.events, index);
+            documents.insert(index, doc.report);
+        }
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .thread_name(|i| format!("bouncectl-parse-{i}"))
@@ -141,11 +179,16 @@ pub fn read_all(
         .context("cannot start the parser threads")?;
     let total_size: Option<u64> = prepared.iter().map(|p| p.opened.size).sum();
     let bar = progress_bar(opts.progress, total_size);
-    let mut summary = ReadSummary::default();
+    let mut summary = doc_summary;
     let mut done_bytes = 0u64;
     for (index, p) in prepared.into_iter().enumerate() {
         let name = p.opened.name.clone();
         let size = p.opened.size.unwrap_or(0);
+        if let Some(report) = documents.remove(&index) {
+            done_bytes += size;
+            summary.inputs.push(report);
+            continue;
+        }
         let report = read_one(
             p,
             index,
@@ -154,12 +197,13 @@ pub fn read_all(
             &bar,
             done_bytes,
             &mut summary,
-            &mut on_event,
+            &mut |event, source| merger.feed(event, source, &mut on_event),
         )?;
         done_bytes += size;
         summary.inputs.push(report);
         let _ = name;
     }
+    merger.finish(&mut on_event);
     bar.finish_and_clear();
     Ok(summary)
 }

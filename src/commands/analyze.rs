@@ -56,10 +56,8 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         classifier,
         tz: jiff::tz::TimeZone::system(),
         chunk_size: global.chunk_size,
-        format: match args.input_format {
-            InputFormat::Auto => None,
-            InputFormat::Postfix => Some(Format::Postfix),
-        },
+        format: input_format(args.input_format),
+        columns: args.columns.clone(),
     };
 
     let report = analyze(&sources, &opts, settings, global.quiet)?;
@@ -84,6 +82,27 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         None => false,
     };
     Ok(if reached { Exit::Threshold } else { Exit::Ok })
+}
+
+/// The format `--input-format` forces (`None`: recognise each input's).
+fn input_format(f: InputFormat) -> Option<Format> {
+    Some(match f {
+        InputFormat::Auto => return None,
+        InputFormat::Postfix => Format::Postfix,
+        InputFormat::Exim => Format::Exim,
+        InputFormat::Ses => Format::Ses,
+        InputFormat::Sendgrid => Format::SendGrid,
+        InputFormat::SendgridCsv => Format::SendGridCsv,
+        InputFormat::Mailgun => Format::Mailgun,
+        InputFormat::Postmark => Format::Postmark,
+        InputFormat::PostmarkCsv => Format::PostmarkCsv,
+        InputFormat::Sparkpost => Format::SparkPost,
+        InputFormat::Mandrill => Format::Mandrill,
+        InputFormat::Mailchimp => Format::Mailchimp,
+        InputFormat::Brevo => Format::Brevo,
+        InputFormat::Postal => Format::Postal,
+        InputFormat::Csv => Format::Csv,
+    })
 }
 
 /// Reads, correlates and aggregates; returns the report and whether an input

@@ -345,7 +345,6 @@ fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::Classifier;
     use crate::model::{Class, Reason};
     use crate::parse::timestamp::SyslogClock;
     use jiff::tz::TimeZone;

@@ -279,6 +279,22 @@ impl SyslogClock {
         naive - offset
     }
 
+    /// Unix seconds of a wall-clock time written without a zone (Exim's
+    /// `2020-06-19 04:51:49`, zone-less ESP dates), read in the same time zone
+    /// as syslog dates. `naive` is the wall-clock time counted as if it were UTC.
+    pub fn resolve_local(&self, naive: i64) -> i64 {
+        let hour = naive.div_euclid(3600);
+        let (cached_hour, cached_offset) = self.cache.get();
+        let offset = if cached_hour == hour {
+            cached_offset
+        } else {
+            let offset = self.local_offset(naive);
+            self.cache.set((hour, offset));
+            offset
+        };
+        naive - offset
+    }
+
     fn local_offset(&self, naive: i64) -> i64 {
         // Offset at the naive instant read as UTC, corrected once: exact except
         // within an hour of a DST change, where syslog times are ambiguous anyway.
