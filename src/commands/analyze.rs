@@ -119,8 +119,14 @@ pub fn analyze(
         correlator.push(event, source, &mut aggregator);
     })?;
     correlator.finish(&mut aggregator);
+    // An input that could not be read to its end is an error (exit 1): said
+    // even with --quiet, which only silences warnings.
+    let errors: Vec<&str> = summary.inputs.iter().filter_map(|i| i.error.as_deref()).collect();
+    for e in &errors {
+        eprintln!("bouncectl: error: {e}");
+    }
     if !quiet {
-        for w in &summary.warnings {
+        for w in summary.warnings.iter().filter(|w| !errors.contains(&w.as_str())) {
             eprintln!("bouncectl: warning: {w}");
         }
     }

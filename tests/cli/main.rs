@@ -5,5 +5,6 @@ mod classify;
 mod fixtures;
 mod formats;
 mod genlog;
+mod hostile;
 mod readme;
 mod util;
