@@ -55,6 +55,12 @@ pub trait Sink {
     fn delivery(&mut self, delivery: Delivery<'_>);
     /// A deferral attempt (a delivery may have many).
     fn deferral(&mut self, attempt: &Attempt, ts: i64, notification: bool);
+    /// A deferral attempt with its message id and input index, which a store
+    /// needs to keep it; by default the same as [`Sink::deferral`].
+    fn deferral_in(&mut self, msg: MsgId, attempt: &Attempt, ts: i64, notification: bool, source: usize) {
+        let _ = (msg, source);
+        self.deferral(attempt, ts, notification);
+    }
 }
 
 /// What the correlator remembers of one recipient of a message in the queue.
@@ -195,7 +201,7 @@ impl Correlator {
         let outcome = match attempt.status {
             AttemptStatus::Deferred => {
                 state.deferrals += 1;
-                sink.deferral(&attempt, ts, notification);
+                sink.deferral_in(msg, &attempt, ts, notification, source);
                 state.last = Some(attempt);
                 return;
             }

@@ -17,3 +17,5 @@ pub mod output;
 pub mod parse;
 pub mod pipeline;
 pub mod report;
+pub mod state;
+pub mod suppression;
