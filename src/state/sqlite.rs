@@ -70,8 +70,6 @@ CREATE TABLE deliveries (
     UNIQUE (host, msg_id, rcpt, ts)
 );
 CREATE INDEX deliveries_rcpt ON deliveries (rcpt, ts);
-CREATE INDEX deliveries_ts ON deliveries (ts);
-CREATE INDEX deliveries_run ON deliveries (run_id);
 CREATE TABLE pending (
     host TEXT NOT NULL,
     msg_id TEXT NOT NULL,
@@ -111,7 +109,6 @@ CREATE TABLE deferrals (
     run_id INTEGER NOT NULL,
     UNIQUE (host, msg_id, rcpt, ts)
 );
-CREATE INDEX deferrals_ts ON deferrals (ts);
 CREATE TABLE addresses (
     address TEXT PRIMARY KEY,
     status TEXT NOT NULL,
@@ -802,8 +799,9 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT DISTINCT rcpt FROM deliveries d WHERE run_id = ?1 AND (outcome IN ('hard', 'soft') \
-                 OR EXISTS (SELECT 1 FROM addresses a WHERE a.address = d.rcpt)) ORDER BY rcpt",
+                "SELECT DISTINCT d.rcpt FROM temp.seen s CROSS JOIN deliveries d WHERE d.id = s.id AND d.run_id = ?1 \
+                 AND (d.outcome IN ('hard', 'soft') OR EXISTS (SELECT 1 FROM addresses a WHERE a.address = d.rcpt)) \
+                 ORDER BY d.rcpt",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -1083,14 +1081,21 @@ impl Store for SqliteStore {
 /// or from `since` on. Parameters: ?1 include_local, ?2
 /// include_notifications, ?3 since (when returned).
 fn violations_sql(q: &CountsQuery, what: &str, ordered: bool) -> (String, Option<i64>) {
+    // With `seen`, the run's own deliveries drive the join (CROSS JOIN fixes
+    // SQLite's join order): a rerun that read nothing costs nothing.
+    let from = if q.seen_only {
+        "temp.seen s CROSS JOIN deliveries d CROSS JOIN addresses a"
+    } else {
+        "addresses a CROSS JOIN deliveries d"
+    };
     let mut sql = format!(
-        "SELECT {what} FROM deliveries d JOIN addresses a ON a.address = d.rcpt \
-         WHERE a.status = 'suppressed' AND (d.ts > a.trigger_ts OR (d.ts = a.trigger_ts AND d.id > a.trigger_id)) \
+        "SELECT {what} FROM {from} WHERE a.address = d.rcpt AND a.status = 'suppressed' \
+         AND (d.ts > a.trigger_ts OR (d.ts = a.trigger_ts AND d.id > a.trigger_id)) \
          AND (?1 OR d.local = 0) AND (?2 OR d.notification = 0)"
     );
     let mut since = None;
     if q.seen_only {
-        sql.push_str(" AND d.id IN (SELECT id FROM temp.seen)");
+        sql.push_str(" AND d.id = s.id");
     } else if let Some(s) = q.since {
         sql.push_str(" AND d.ts >= ?3");
         since = Some(s);
