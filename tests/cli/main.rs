@@ -5,4 +5,5 @@ mod classify;
 mod fixtures;
 mod genlog;
 mod readme;
+mod state;
 mod util;
