@@ -2,11 +2,12 @@
 //! per-address suppression decisions of DESIGN.md §1.
 
 use crate::correlate::{domain_of, Delivery, Sink};
-use crate::model::{Attempt, Class, Deferral, Outcome, Reason, Scope};
+use crate::model::{Attempt, Class, Deferral, Outcome, Reason, Scope, SuppressCause};
 use crate::parse::timestamp::{format_day, format_rfc3339};
 use crate::report::{
-    Alert, DeferralRow, Deliveries, DomainRow, Excluded, HardBand, InputReport, Level, Period, Rates,
-    ReasonRow, Report, Suppression, Thresholds, SCHEMA,
+    Alert, DeferralRow, Deliveries, DisagreementRow, DomainRow, EspReport, Excluded, HardBand, InputReport,
+    Level, Period, Rates, ReasonRow, Report, SuppressedBy, Suppression, SuppressionCauses, Thresholds,
+    SCHEMA,
 };
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeMap;
@@ -49,6 +50,10 @@ const HARD_THROTTLING: f64 = 0.02;
 const HARD_EMERGENCY: f64 = 0.05;
 /// A soft-bounce rate above this asks the sender to check authentication and content.
 const SOFT_ALERT: f64 = 0.05;
+/// Complaint-rate limits mailbox providers publish (Gmail and Yahoo's sender
+/// guidelines: stay under 0.1%, never reach 0.3%).
+const COMPLAINT_WARNING: f64 = 0.001;
+const COMPLAINT_CRITICAL: f64 = 0.003;
 /// At most this many per-domain alerts of one kind, the largest first.
 const MAX_DOMAIN_ALERTS: usize = 5;
 
@@ -124,10 +129,33 @@ impl Trouble {
     }
 }
 
+/// What suppressed an address.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    #[default]
+    Hard,
+    SoftStreak,
+    Complaint,
+    Unsubscribe,
+    /// The ESP had suppressed it already.
+    Esp,
+}
+
 #[derive(Debug, Default, Clone, Copy)]
 struct AddressState {
     soft_streak: u32,
     suppressed: bool,
+    cause: Cause,
+}
+
+/// What only ESP exports tell.
+#[derive(Debug, Default)]
+struct EspCounts {
+    already_suppressed: SuppressedBy,
+    complaints: u64,
+    unsubscribes: u64,
+    /// (ESP's class, ours) → bounces.
+    disagreements: HashMap<(Class, Class), u64>,
 }
 
 /// Receives deliveries and deferrals; [`Aggregator::finish`] makes the report.
@@ -151,7 +179,9 @@ pub struct Aggregator {
     /// addresses cost nothing.
     addresses: HashMap<Box<str>, AddressState>,
     suppressed: u64,
+    by_cause: SuppressionCauses,
     violations: u64,
+    esp: EspCounts,
 }
 
 impl Aggregator {
@@ -172,7 +202,9 @@ impl Aggregator {
             deferral_troubles: HashMap::default(),
             addresses: HashMap::default(),
             suppressed: 0,
+            by_cause: SuppressionCauses::default(),
             violations: 0,
+            esp: EspCounts::default(),
         }
     }
 
@@ -194,21 +226,100 @@ impl Aggregator {
         let mut s = state.unwrap_or_default();
         match d.outcome {
             Outcome::Delivered => s.soft_streak = 0,
-            Outcome::Bounced(Class::Hard) => s.suppressed = true,
+            Outcome::Bounced(Class::Hard) => {
+                s.suppressed = true;
+                s.cause = Cause::Hard;
+            }
             Outcome::Bounced(Class::Soft) => {
                 s.soft_streak += 1;
                 s.suppressed = s.soft_streak >= promote_after;
+                s.cause = Cause::SoftStreak;
             }
             Outcome::Bounced(Class::Block) | Outcome::Pending => {}
         }
         if s.suppressed {
-            self.suppressed += 1;
+            self.count_suppressed(s.cause);
         }
         if s.suppressed || s.soft_streak > 0 {
             self.addresses.insert(d.rcpt.into(), s);
         } else if state.is_some() {
             self.addresses.remove(d.rcpt);
         }
+    }
+
+    fn count_suppressed(&mut self, cause: Cause) {
+        self.suppressed += 1;
+        let c = &mut self.by_cause;
+        match cause {
+            Cause::Hard => c.hard += 1,
+            Cause::SoftStreak => c.soft += 1,
+            Cause::Complaint => c.complaint += 1,
+            Cause::Unsubscribe => c.unsubscribe += 1,
+            Cause::Esp => c.esp += 1,
+        }
+    }
+
+    /// Suppresses an address for a reason other than its bounces (a
+    /// complaint, an unsubscribe, the ESP's own list). An address suppressed
+    /// already keeps its first cause; none of this is a violation.
+    fn suppress_for(&mut self, rcpt: &str, cause: Cause) {
+        let state = self.addresses.get(rcpt).copied().unwrap_or_default();
+        if state.suppressed {
+            return;
+        }
+        self.count_suppressed(cause);
+        self.addresses.insert(
+            rcpt.into(),
+            AddressState {
+                soft_streak: state.soft_streak,
+                suppressed: true,
+                cause,
+            },
+        );
+    }
+
+    /// The `esp` part of the report, when an ESP export was read.
+    fn esp_report(&self, inputs: &[InputReport]) -> Option<EspReport> {
+        let any_esp = inputs
+            .iter()
+            .any(|i| crate::parse::Format::from_name(&i.format).is_some_and(crate::parse::Format::is_esp));
+        if !any_esp {
+            return None;
+        }
+        let e = &self.esp;
+        let by = e.already_suppressed;
+        let complaint_rate = ratio(e.complaints, self.all.finals());
+        let complaint_status = if complaint_rate >= COMPLAINT_CRITICAL {
+            Level::Critical
+        } else if complaint_rate >= COMPLAINT_WARNING {
+            Level::Warning
+        } else {
+            Level::Healthy
+        };
+        let mut disagreements: Vec<DisagreementRow> = e
+            .disagreements
+            .iter()
+            .map(|(&(esp, ours), &count)| DisagreementRow {
+                esp: esp.as_str().into(),
+                ours: ours.as_str().into(),
+                count,
+            })
+            .collect();
+        disagreements.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| (&a.esp, &a.ours).cmp(&(&b.esp, &b.ours)))
+        });
+        Some(EspReport {
+            already_suppressed: by.bounce + by.complaint + by.unsubscribe + by.other,
+            already_suppressed_by: by,
+            complaints: e.complaints,
+            unsubscribes: e.unsubscribes,
+            complaint_rate,
+            complaint_status,
+            classifier_disagreements: e.disagreements.values().sum(),
+            disagreements,
+        })
     }
 
     /// Builds the report. `inputs` and the period come from the reader.
@@ -238,7 +349,11 @@ impl Aggregator {
         } else {
             HardBand::Emergency
         };
-        let alerts = self.alerts(&rates, status, hard_status);
+        let esp = self.esp_report(&inputs);
+        let mut alerts = self.alerts(&rates, status, hard_status);
+        if let Some(e) = &esp {
+            complaint_alert(&mut alerts, e, finals);
+        }
 
         let mut by_domain: Vec<DomainRow> =
             self.by_domain.iter().map(|(k, t)| t.row(k.to_string())).collect();
@@ -315,6 +430,7 @@ impl Aggregator {
                 new: self.suppressed,
                 at_risk,
                 violations: self.violations,
+                by_cause: self.by_cause,
             },
             alerts,
             hard_status,
@@ -325,6 +441,7 @@ impl Aggregator {
                 .collect(),
             deferrals,
             deferral_causes,
+            esp,
         }
     }
 
@@ -440,6 +557,63 @@ impl Aggregator {
     }
 }
 
+/// The complaint-rate alert (DESIGN.md §2: complaints give a complaint
+/// rate), placed after the bounce-rate alerts.
+fn complaint_alert(alerts: &mut Vec<Alert>, e: &EspReport, finals: u64) {
+    if e.complaints == 0 {
+        return;
+    }
+    let pct = |f: f64| format!("{:.2}%", f * 100.0);
+    let plural = if e.complaints == 1 { "" } else { "s" };
+    let (level, message) = match e.complaint_status {
+        _ if finals == 0 => (
+            Level::Info,
+            format!(
+                "{} spam complaint{plural}, but no final deliveries in the data to rate them against",
+                e.complaints
+            ),
+        ),
+        Level::Critical => (
+            Level::Critical,
+            format!(
+                "complaint rate {} reaches the {} at which mailbox providers block senders: \
+                 stop mailing the complainers' segment and check consent",
+                pct(e.complaint_rate),
+                pct(COMPLAINT_CRITICAL)
+            ),
+        ),
+        Level::Warning => (
+            Level::Warning,
+            format!(
+                "complaint rate {} is above the {} mailbox providers ask senders to stay under",
+                pct(e.complaint_rate),
+                pct(COMPLAINT_WARNING)
+            ),
+        ),
+        _ => return,
+    };
+    let at = alerts
+        .iter()
+        .position(|a| {
+            !matches!(
+                a.code.as_str(),
+                "no-deliveries" | "bounce-rate" | "hard-rate" | "soft-rate" | "block-rate"
+            )
+        })
+        .unwrap_or(alerts.len());
+    alerts.insert(
+        at,
+        Alert {
+            level,
+            code: "complaint-rate".into(),
+            message,
+            domain: None,
+            count: Some(e.complaints),
+            diagnostic: None,
+        },
+    );
+}
+
 fn top_troubles(map: &HashMap<Box<str>, Trouble>) -> Vec<(&str, &Trouble)> {
     let mut list: Vec<(&str, &Trouble)> = map.iter().map(|(k, v)| (&**k, v)).collect();
     list.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
@@ -455,7 +629,7 @@ fn trouble_alert(level: Level, code: &str, domain: &str, t: &Trouble, verb: &str
     };
     let reply = diagnostic
         .as_deref()
-        .map(|d| crate::parse::postfix::remote_reply(d.as_bytes()))
+        .map(|d| crate::parse::reply_for_display(d.as_bytes()))
         .unwrap_or(b"");
     let whom = our_address_in(reply).unwrap_or_else(|| "us".into());
     let label = provider_code_in(reply).or_else(|| status.map(String::from));
@@ -478,7 +652,7 @@ fn deferral_alert(domain: &str, cause: Deferral, t: &Trouble) -> Alert {
     };
     let reply = diagnostic
         .as_deref()
-        .map(|d| crate::parse::postfix::remote_reply(d.as_bytes()))
+        .map(|d| crate::parse::reply_for_display(d.as_bytes()))
         .unwrap_or(b"");
     let label = provider_code_in(reply).or_else(|| status.map(String::from));
     let label = label.map(|l| format!(" ({l})")).unwrap_or_default();
@@ -524,6 +698,38 @@ fn provider_code_in(reply: &[u8]) -> Option<String> {
 }
 
 impl Sink for Aggregator {
+    fn esp_label(&mut self, d: &Delivery<'_>, label: Class) {
+        if !self.in_scope(d.scope, d.notification) {
+            return;
+        }
+        if let Outcome::Bounced(ours) = d.outcome {
+            if ours != label {
+                *self.esp.disagreements.entry((label, ours)).or_default() += 1;
+            }
+        }
+    }
+
+    fn esp_suppressed(&mut self, rcpt: &str, cause: SuppressCause, _ts: i64) {
+        let by = &mut self.esp.already_suppressed;
+        match cause {
+            SuppressCause::Bounce => by.bounce += 1,
+            SuppressCause::Complaint => by.complaint += 1,
+            SuppressCause::Unsubscribe => by.unsubscribe += 1,
+            SuppressCause::Other => by.other += 1,
+        }
+        self.suppress_for(rcpt, Cause::Esp);
+    }
+
+    fn complaint(&mut self, rcpt: &str, _ts: i64) {
+        self.esp.complaints += 1;
+        self.suppress_for(rcpt, Cause::Complaint);
+    }
+
+    fn unsubscribe(&mut self, rcpt: &str, _ts: i64) {
+        self.esp.unsubscribes += 1;
+        self.suppress_for(rcpt, Cause::Unsubscribe);
+    }
+
     fn delivery(&mut self, d: Delivery<'_>) {
         if !self.in_scope(d.scope, d.notification) {
             if d.notification && !self.settings.include_notifications {

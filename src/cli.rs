@@ -1,6 +1,7 @@
 //! The command line: clap derive structs, one per subcommand. Field doc
 //! comments are the help text; clap types stay here and in `commands/`.
 
+use crate::parse::csv_generic::ColumnMap;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -10,6 +11,7 @@ Examples:
   bouncectl analyze --format json mail.log         the report as JSON (schema bouncectl.report/v1)
   zcat mail.log.*.gz | bouncectl analyze -         read standard input
   bouncectl analyze --fail-on critical mail.log    exit 3 when the bounce rate is critical
+  bouncectl analyze mainlog ses-events.jsonl       an Exim log and an ESP export, merged in time order
   bouncectl classify '550 5.1.1 user unknown'      why a reply counts as hard, soft or block
   bouncectl analyze --incremental --fail-on critical /var/log/mail.log*   from cron: only new lines
   bouncectl suppress --out list.csv                export the suppression list from the state
@@ -17,9 +19,9 @@ Examples:
 
 Exit codes: 0 ok · 1 runtime error · 2 usage error · 3 --fail-on threshold reached";
 
-/// Bounce log analyzer for Postfix logs: bounce rates against the 2% / 5%
-/// thresholds, hard / soft / sender-side block classification, and the
-/// addresses that must never be mailed again.
+/// Bounce log analyzer for Postfix and Exim logs and ESP exports: bounce
+/// rates against the 2% / 5% thresholds, hard / soft / sender-side block
+/// classification, and the addresses that must never be mailed again.
 #[derive(Debug, Parser)]
 #[command(name = "bouncectl", version, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
@@ -92,13 +94,42 @@ pub enum InputFormat {
     Auto,
     /// Postfix syslog lines
     Postfix,
+    /// Exim main log (plain or in syslog)
+    Exim,
+    /// Amazon SES events (JSON lines or array, SNS envelopes)
+    Ses,
+    /// SendGrid Event Webhook JSON
+    Sendgrid,
+    /// SendGrid bounces/blocks CSV download
+    SendgridCsv,
+    /// Mailgun events JSON (Events API, webhooks)
+    Mailgun,
+    /// Postmark bounces/webhooks JSON
+    Postmark,
+    /// Postmark bounces CSV
+    PostmarkCsv,
+    /// SparkPost events JSON
+    Sparkpost,
+    /// Mandrill webhook events / rejects JSON
+    Mandrill,
+    /// Mailchimp audience export CSV (cleaned or unsubscribed)
+    Mailchimp,
+    /// Brevo webhook JSON
+    Brevo,
+    /// Postal webhook JSON
+    Postal,
+    /// Any CSV with a header (see --columns)
+    Csv,
 }
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Log files to read (plain, .gz or .zst; - for standard input). Several
-    /// files are read oldest first, so a rotated set correlates across files.
-    /// Without a file, standard input is read when it is not a terminal.
+    /// Log files and ESP exports to read (plain, .gz or .zst; - for standard
+    /// input), each in its own format (Postfix, Exim, SES, SendGrid, Mailgun,
+    /// Postmark, SparkPost, Mandrill, Mailchimp, Brevo, Postal, CSV). Logs are
+    /// read oldest first, so a rotated set correlates across files; exports
+    /// join them in time order. Without a file, standard input is read when
+    /// it is not a terminal.
     #[arg(value_name = "FILE")]
     pub inputs: Vec<PathBuf>,
 
@@ -160,6 +191,12 @@ pub struct AnalyzeArgs {
     /// Input format
     #[arg(long, value_enum, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
     pub input_format: InputFormat,
+
+    /// Columns of CSV inputs, when their header names are not the usual ones:
+    /// FIELD=HEADER pairs, fields email, timestamp, code, status, diagnostic,
+    /// class, message_id (e.g. email=Email,code=Status,diagnostic=Reason)
+    #[arg(long, value_name = "FIELD=HEADER,...", value_parser = ColumnMap::parse)]
+    pub columns: Option<ColumnMap>,
 
     /// Read only what is new since the last --incremental run: each input is
     /// remembered by its first bytes and the offset read, through rotation

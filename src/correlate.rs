@@ -4,7 +4,7 @@
 
 use crate::model::{
     Attempt, AttemptParts, AttemptStatus, Class, Deferral, Event, EventKind, MsgId, Outcome, Reason, Scope,
-    Verdict,
+    SuppressCause, Verdict,
 };
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -61,6 +61,15 @@ pub trait Sink {
         let _ = (msg, source);
         self.deferral(attempt, ts, notification);
     }
+    /// An ESP's own class for a bounce, just before its delivery (ESP inputs
+    /// only): our verdict is in the delivery; the two may disagree.
+    fn esp_label(&mut self, _delivery: &Delivery<'_>, _label: Class) {}
+    /// An ESP refused to send to an address it had suppressed before.
+    fn esp_suppressed(&mut self, _rcpt: &str, _cause: SuppressCause, _ts: i64) {}
+    /// A spam complaint about a message to `rcpt`.
+    fn complaint(&mut self, _rcpt: &str, _ts: i64) {}
+    /// `rcpt` unsubscribed.
+    fn unsubscribe(&mut self, _rcpt: &str, _ts: i64) {}
 }
 
 /// What the correlator remembers of one recipient of a message in the queue.
@@ -167,8 +176,15 @@ impl Correlator {
             EventKind::Notification => {
                 self.messages.entry(event.msg).or_default().notification = true;
             }
-            EventKind::Attempt(attempt) => self.attempt(event.msg, event.ts, attempt, source, sink),
+            EventKind::Attempt(attempt) => self.attempt(event.msg, event.ts, attempt, None, source, sink),
+            EventKind::EspAttempt { attempt, label } => {
+                self.attempt(event.msg, event.ts, attempt, label, source, sink)
+            }
             EventKind::Expired => self.expire(event.msg, event.ts, sink),
+            EventKind::RcptExpired { rcpt } => self.expire_rcpt(event.msg, event.ts, &rcpt, source, sink),
+            EventKind::EspSuppressed { rcpt, cause } => sink.esp_suppressed(&rcpt, cause, event.ts),
+            EventKind::Complaint { rcpt } => sink.complaint(&rcpt, event.ts),
+            EventKind::Unsubscribe { rcpt } => sink.unsubscribe(&rcpt, event.ts),
             EventKind::Removed => {
                 if let Some(message) = self.messages.remove(&event.msg) {
                     flush_pending(event.msg, message, sink);
@@ -177,7 +193,15 @@ impl Correlator {
         }
     }
 
-    fn attempt(&mut self, msg: MsgId, ts: i64, attempt: Attempt, source: usize, sink: &mut impl Sink) {
+    fn attempt(
+        &mut self,
+        msg: MsgId,
+        ts: i64,
+        attempt: Attempt,
+        label: Option<Class>,
+        source: usize,
+        sink: &mut impl Sink,
+    ) {
         let message = self.messages.entry(msg).or_default();
         let notification = message.is_notification();
         let hash = rcpt_hash(attempt.rcpt());
@@ -210,7 +234,7 @@ impl Correlator {
         };
         state.done = true;
         let earlier = state.last.take();
-        sink.delivery(Delivery {
+        let delivery = Delivery {
             msg,
             rcpt: attempt.rcpt(),
             sender: message.sender.as_deref(),
@@ -227,6 +251,52 @@ impl Correlator {
             relay: attempt
                 .relay()
                 .or_else(|| earlier.as_ref().and_then(Attempt::relay)),
+            source,
+        };
+        if let (Some(label), Outcome::Bounced(_)) = (label, outcome) {
+            sink.esp_label(&delivery, label);
+        }
+        sink.delivery(delivery);
+    }
+
+    /// Exim `** addr: retry timeout exceeded`: this recipient bounces (soft,
+    /// reason `expired`) with its last deferral's text. A recipient whose
+    /// deferrals the log did not show still bounces: the line is final.
+    fn expire_rcpt(&mut self, msg: MsgId, ts: i64, rcpt: &str, source: usize, sink: &mut impl Sink) {
+        let message = self.messages.entry(msg).or_default();
+        let notification = message.is_notification();
+        let hash = rcpt_hash(rcpt);
+        let state = message.rcpts.get_or_insert_with(hash, || RcptState {
+            hash,
+            deferrals: 0,
+            first_ts: ts,
+            last_ts: ts,
+            scope: Scope::Outbound,
+            last: None,
+            done: false,
+            source,
+        });
+        if state.done {
+            self.stats.duplicate_finals += 1;
+            return;
+        }
+        state.done = true;
+        let last = state.last.take();
+        sink.delivery(Delivery {
+            msg,
+            rcpt,
+            sender: message.sender.as_deref(),
+            outcome: Outcome::Bounced(Class::Soft),
+            reason: Some(Reason::Expired),
+            rule: Some("exim.retry-timeout"),
+            status_code: last.as_ref().and_then(Attempt::status_code),
+            diagnostic: last.as_ref().map_or("", Attempt::diagnostic),
+            deferrals: state.deferrals,
+            first_ts: state.first_ts,
+            ts,
+            scope: state.scope,
+            notification,
+            relay: last.as_ref().and_then(Attempt::relay),
             source,
         });
     }

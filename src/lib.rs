@@ -12,6 +12,7 @@ pub mod correlate;
 #[doc(hidden)]
 pub mod genlog;
 pub mod input;
+pub mod merge;
 pub mod model;
 pub mod output;
 pub mod parse;

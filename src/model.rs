@@ -299,15 +299,18 @@ pub struct AttemptParts<'a> {
     pub status_code: Option<&'a str>,
 }
 
-/// Appends `b` to `out` as text: lower-cased if asked, invalid UTF-8 replaced.
-fn push_text(out: &mut String, b: &[u8], lower: bool) {
-    match std::str::from_utf8(b) {
-        Ok(s) if lower && s.is_ascii() => out.extend(s.bytes().map(|c| char::from(c.to_ascii_lowercase()))),
-        Ok(s) if lower => out.push_str(&s.to_lowercase()),
-        Ok(s) => out.push_str(s),
-        Err(_) => {
-            let s = String::from_utf8_lossy(b);
-            out.push_str(&if lower { s.to_lowercase() } else { s.into_owned() });
+/// Appends `b` to `out`, lower-cased if asked. ASCII (nearly every address
+/// and host) is lower-cased in place; anything else goes through `str`.
+fn push_bytes(out: &mut Vec<u8>, b: &[u8], lower: bool) {
+    let start = out.len();
+    out.extend_from_slice(b);
+    if lower {
+        if b.is_ascii() {
+            out[start..].make_ascii_lowercase();
+        } else if let Ok(s) = std::str::from_utf8(b) {
+            let lowered = s.to_lowercase();
+            out.truncate(start);
+            out.extend_from_slice(lowered.as_bytes());
         }
     }
 }
@@ -316,15 +319,51 @@ impl Attempt {
     pub fn new(p: AttemptParts<'_>) -> Attempt {
         let relay = p.relay.unwrap_or(b"");
         let status_code = p.status_code.unwrap_or("");
-        let mut text =
-            String::with_capacity(p.rcpt.len() + relay.len() + status_code.len() + p.diagnostic.len());
-        push_text(&mut text, p.rcpt, true);
-        let e0 = text.len() as u32;
-        push_text(&mut text, relay, true);
-        let e1 = text.len() as u32;
-        text.push_str(status_code);
-        let e2 = text.len() as u32;
-        push_text(&mut text, p.diagnostic, false);
+        let mut bytes =
+            Vec::with_capacity(p.rcpt.len() + relay.len() + status_code.len() + p.diagnostic.len());
+        push_bytes(&mut bytes, p.rcpt, true);
+        let e0 = bytes.len() as u32;
+        push_bytes(&mut bytes, relay, true);
+        let e1 = bytes.len() as u32;
+        bytes.extend_from_slice(status_code.as_bytes());
+        let e2 = bytes.len() as u32;
+        push_bytes(&mut bytes, p.diagnostic, false);
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            // Invalid UTF-8 from the log: replace it, and find the part ends
+            // again (replacement characters change lengths).
+            Err(_) => return Attempt::new_lossy(p),
+        };
+        Attempt {
+            text: text.into_boxed_str(),
+            ends: [e0, e1, e2],
+            has_relay: e1 > e0,
+            has_status_code: e2 > e1,
+            status: p.status,
+            scope: p.scope,
+            verdict: p.verdict,
+        }
+    }
+
+    /// The slow path of [`Attempt::new`] for invalid UTF-8: each part repaired
+    /// on its own so that the part boundaries stay right.
+    fn new_lossy(p: AttemptParts<'_>) -> Attempt {
+        let fix = |b: &[u8], lower: bool| {
+            let s = String::from_utf8_lossy(b);
+            if lower {
+                s.to_lowercase()
+            } else {
+                s.into_owned()
+            }
+        };
+        let rcpt = fix(p.rcpt, true);
+        let relay = fix(p.relay.unwrap_or(b""), true);
+        let status_code = p.status_code.unwrap_or("");
+        let diagnostic = fix(p.diagnostic, false);
+        let text = [rcpt.as_str(), &relay, status_code, &diagnostic].concat();
+        let e0 = rcpt.len() as u32;
+        let e1 = e0 + relay.len() as u32;
+        let e2 = e1 + status_code.len() as u32;
         Attempt {
             text: text.into_boxed_str(),
             ends: [e0, e1, e2],
@@ -415,6 +454,57 @@ pub enum EventKind {
     /// The message is a notification we generated (Postfix `bounce[]` lines name
     /// the new queue id).
     Notification,
+    /// One recipient expired after the retry period (Exim `** addr: retry
+    /// timeout exceeded`): a soft bounce with reason `expired`, whose diagnostic
+    /// is the last deferral's.
+    RcptExpired { rcpt: Box<str> },
+    /// A delivery attempt reported by an ESP, with the ESP's own class for a
+    /// bounce (`label`). The verdict inside is ours whenever the ESP gave a
+    /// diagnostic text; the label is kept to count where the two disagree.
+    EspAttempt { attempt: Attempt, label: Option<Class> },
+    /// The ESP refused to send to an address it had already suppressed (SES
+    /// `OnAccountSuppressionList`, SendGrid `dropped`, Mailgun `suppress-*`,
+    /// ...), or reports that it suppressed it. Not a new bounce: kept out of
+    /// the rates, but the address is suppressed.
+    EspSuppressed { rcpt: Box<str>, cause: SuppressCause },
+    /// The recipient reported the message as spam (feedback loop).
+    Complaint { rcpt: Box<str> },
+    /// The recipient unsubscribed.
+    Unsubscribe { rcpt: Box<str> },
+}
+
+/// Why an ESP had an address on its own suppression list, as far as the
+/// export says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SuppressCause {
+    /// An earlier hard bounce (SendGrid `Bounced Address`, Mailgun
+    /// `suppress-bounce`, ...).
+    Bounce,
+    /// An earlier spam complaint.
+    Complaint,
+    /// An earlier unsubscribe.
+    Unsubscribe,
+    /// The export does not say (SES `OnAccountSuppressionList`, Mandrill
+    /// `reject`, manual entries).
+    Other,
+}
+
+impl SuppressCause {
+    pub const ALL: [SuppressCause; 4] = [
+        SuppressCause::Bounce,
+        SuppressCause::Complaint,
+        SuppressCause::Unsubscribe,
+        SuppressCause::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressCause::Bounce => "bounce",
+            SuppressCause::Complaint => "complaint",
+            SuppressCause::Unsubscribe => "unsubscribe",
+            SuppressCause::Other => "other",
+        }
+    }
 }
 
 /// One parsed line.
@@ -432,4 +522,46 @@ pub enum Outcome {
     Delivered,
     Bounced(Class),
     Pending,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts<'a>(rcpt: &'a [u8], relay: Option<&'a [u8]>, diagnostic: &'a [u8]) -> AttemptParts<'a> {
+        AttemptParts {
+            rcpt,
+            status: AttemptStatus::Bounced,
+            scope: Scope::Outbound,
+            relay,
+            diagnostic,
+            verdict: None,
+            status_code: Some("5.1.1"),
+        }
+    }
+
+    #[test]
+    fn attempt_parts_round_trip() {
+        let a = Attempt::new(parts(
+            b"Bob@Example.COM",
+            Some(b"MX.Example.com"),
+            b"550 No Such User",
+        ));
+        assert_eq!(a.rcpt(), "bob@example.com");
+        assert_eq!(a.relay(), Some("mx.example.com"));
+        assert_eq!(a.status_code(), Some("5.1.1"));
+        assert_eq!(a.diagnostic(), "550 No Such User");
+        let a = Attempt::new(parts(b"J\xc3\x96RG@Example.de", None, b""));
+        assert_eq!(a.rcpt(), "j\u{f6}rg@example.de");
+        assert_eq!(a.relay(), None);
+    }
+
+    #[test]
+    fn invalid_utf8_keeps_the_parts_apart() {
+        let a = Attempt::new(parts(b"bad\xff@x.org", Some(b"mx\xfe.x.org"), b"550 \xff gone"));
+        assert_eq!(a.rcpt(), "bad\u{fffd}@x.org");
+        assert_eq!(a.relay(), Some("mx\u{fffd}.x.org"));
+        assert_eq!(a.status_code(), Some("5.1.1"));
+        assert_eq!(a.diagnostic(), "550 \u{fffd} gone");
+    }
 }

@@ -2,7 +2,7 @@
 //! newline-aligned chunks that a rayon pool parses in parallel, while this
 //! thread consumes the results strictly in input order.
 
-use crate::classify::Classifier;
+use crate::classify::Rules;
 use crate::input::chunks::{Chunk, Chunker};
 use crate::input::{self, InputError, Source};
 use crate::model::Event;
@@ -32,12 +32,14 @@ pub struct ReadOptions {
     pub progress: bool,
     /// The current time (`--now` pins it), the year reference for stdin.
     pub now: i64,
-    pub classifier: &'static Classifier,
+    pub classifier: Rules,
     pub tz: TimeZone,
     /// Bytes per parse chunk.
     pub chunk_size: usize,
     /// `--input-format`; `None`: recognise each input's format.
     pub format: Option<Format>,
+    /// `--columns`: the columns of CSV inputs.
+    pub columns: Option<crate::parse::csv_generic::ColumnMap>,
 }
 
 /// What reading produced besides the events.
@@ -73,6 +75,8 @@ pub struct InputIdentity {
     pub mtime: Option<i64>,
     pub compressed: bool,
     pub stdin: bool,
+    /// A document format (an ESP export), read whole: never appended to.
+    pub document: bool,
 }
 
 /// Where an incremental run reads an input.
@@ -180,8 +184,13 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
             Ok(_) => opened.reader,
             Err(e) => Box::new(Failed(Some(e))),
         };
-        let format = opts.format.unwrap_or_else(|| Format::sniff(&head));
-        let first = first_time(&head, &clock);
+        let format = opts
+            .format
+            .unwrap_or_else(|| Format::sniff_with(&head, opts.columns.as_ref()));
+        let first = match format {
+            Format::Exim => crate::parse::exim::first_time(&head, &clock),
+            _ => first_time(&head, &clock),
+        };
         let identity = InputIdentity {
             name: opened.name.clone(),
             head: head[..head.len().min(IDENTITY_HEAD)].to_vec(),
@@ -190,6 +199,7 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
             mtime: opened.mtime,
             compressed: opened.compression != input::Compression::None,
             stdin: *source == Source::Stdin,
+            document: !format.is_line_oriented(),
         };
         opened.reader = Box::new(std::io::Cursor::new(head).chain(rest));
         prepared.push(Prepared {
@@ -280,6 +290,42 @@ pub fn read_inputs(
     opts: &ReadOptions,
     mut on_event: impl FnMut(Event, usize),
 ) -> Result<ReadSummary> {
+    let mut prepared = prepared;
+    // Document inputs (ESP exports) are read whole first; their events join
+    // the stream of log events in time order (see `crate::merge`). An
+    // incremental run skips a document it read before, unchanged.
+    let mut merger = crate::merge::Merger::default();
+    let mut documents = BTreeMap::new();
+    let mut doc_summary = ReadSummary::default();
+    for (index, p) in prepared.iter_mut().enumerate() {
+        if !p.format.is_line_oriented() {
+            if p.plan == Some(Plan::Skip) {
+                p.opened.reader = Box::new(std::io::empty());
+            }
+            let ctx = LineContext {
+                clock: &p.clock,
+                classifier: opts.classifier,
+            };
+            let doc = crate::merge::read_document(
+                &mut p.opened.reader,
+                &p.opened.name,
+                p.format,
+                &ctx,
+                opts.columns.as_ref(),
+                opts.strict,
+            )?;
+            if let Some(f) = doc.first {
+                doc_summary.first = Some(doc_summary.first.map_or(f, |x| x.min(f)));
+            }
+            if let Some(l) = doc.last {
+                doc_summary.last = Some(doc_summary.last.map_or(l, |x| x.max(l)));
+            }
+            doc_summary.warnings.extend(doc.warnings);
+            doc_summary.had_errors |= doc.had_error;
+            merger.add(doc.events, index);
+            documents.insert(index, (doc.report, doc.had_error));
+        }
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .thread_name(|i| format!("bouncectl-parse-{i}"))
@@ -287,11 +333,22 @@ pub fn read_inputs(
         .context("cannot start the parser threads")?;
     let total_size: Option<u64> = prepared.iter().map(|p| p.opened.size).sum();
     let bar = progress_bar(opts.progress, total_size);
-    let mut summary = ReadSummary::default();
+    let mut summary = doc_summary;
     let mut done_bytes = 0u64;
     for (index, mut p) in prepared.into_iter().enumerate() {
         let name = p.opened.name.clone();
         let size = p.opened.size.unwrap_or(0);
+        if let Some((report, had_error)) = documents.remove(&index) {
+            done_bytes += size;
+            summary.inputs.push(report);
+            summary.positions.push(InputPosition {
+                start: 0,
+                end: 0,
+                complete: !had_error,
+                short: false,
+            });
+            continue;
+        }
         let errors_before = summary.had_errors;
         let planned = position(&mut p).with_context(|| format!("{name}: cannot position the input"))?;
         let report = read_one(
@@ -302,7 +359,7 @@ pub fn read_inputs(
             &bar,
             done_bytes,
             &mut summary,
-            &mut on_event,
+            &mut |event, source| merger.feed(event, source, &mut on_event),
         )?;
         done_bytes += size;
         summary.inputs.push(report);
@@ -326,6 +383,7 @@ pub fn read_inputs(
         summary.positions.push(position);
         let _ = name;
     }
+    merger.finish(&mut on_event);
     bar.finish_and_clear();
     Ok(summary)
 }
@@ -349,6 +407,80 @@ fn progress_bar(wanted: bool, total: Option<u64>) -> ProgressBar {
     bar
 }
 
+/// Bytes per range when workers read a plain file themselves: small enough
+/// that a range stays in the worker's cache between reading and parsing.
+pub const RANGE_SIZE: usize = 512 << 10;
+
+/// Takes chunk outputs strictly in input order: numbers lines, counts,
+/// remembers the first unknown line, applies `--strict`, hands events on.
+struct Consumer<'a, F: FnMut(Event, usize)> {
+    name: &'a str,
+    index: usize,
+    strict: bool,
+    report: InputReport,
+    first_unknown: Option<(u64, Skip, Vec<u8>)>,
+    strict_error: Option<String>,
+    summary: &'a mut ReadSummary,
+    on_event: &'a mut F,
+}
+
+impl<F: FnMut(Event, usize)> Consumer<'_, F> {
+    fn stopped(&self) -> bool {
+        self.strict_error.is_some()
+    }
+
+    fn take(&mut self, out: ChunkOutput) {
+        if self.stopped() {
+            return;
+        }
+        if let Some((line, skip, text)) = out.first_unknown {
+            let line = self.report.lines + u64::from(line) + 1;
+            if self.first_unknown.is_none() {
+                self.first_unknown = Some((line, skip, text.clone()));
+            }
+            if self.strict {
+                self.strict_error = Some(format!(
+                    "{}:{line}: {} line (--strict stops here; without it the line is skipped and counted): {}",
+                    self.name,
+                    skip_words(skip),
+                    crate::output::sanitize(&String::from_utf8_lossy(&text))
+                ));
+                return;
+            }
+        }
+        self.report.lines += out.lines;
+        self.report.events += out.events.len() as u64;
+        self.report.skipped_by.merge(&out.skipped);
+        for (_, event) in out.events {
+            let s = &mut *self.summary;
+            s.first = Some(s.first.map_or(event.ts, |f| f.min(event.ts)));
+            s.last = Some(s.last.map_or(event.ts, |l| l.max(event.ts)));
+            (self.on_event)(event, self.index);
+        }
+    }
+}
+
+thread_local! {
+    /// Each worker's buffer for the ranges it reads: reused, never shared.
+    static RANGE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Reads and parses one range of a plain file; `Err` when it could not be
+/// read, `Ok((out, shrank))` otherwise.
+fn parse_range(
+    file: &std::fs::File,
+    range: std::ops::Range<u64>,
+    size: u64,
+    format: Format,
+    ctx: &LineContext,
+) -> std::io::Result<(ChunkOutput, bool)> {
+    RANGE_BUF.with_borrow_mut(|buf| {
+        let lines = crate::input::ranges::read_lines(file, range, size, buf, crate::input::chunks::MAX_LINE)?;
+        let out = parse_chunk(&buf[lines.span], |line| format.parse_line(line, ctx));
+        Ok((out, lines.shrank))
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn read_one(
     p: Prepared,
@@ -368,9 +500,7 @@ fn read_one(
     } = p;
     let name = opened.name.clone();
     bar.set_message(name.clone());
-    let read_bytes = opened.read_bytes.clone();
-    let mut chunker = Chunker::with_size(opened.reader, opts.chunk_size);
-    let mut report = InputReport {
+    let report = InputReport {
         path: name.clone(),
         format: format.name().into(),
         lines: 0,
@@ -379,12 +509,201 @@ fn read_one(
         skipped_by: SkipCounts::default(),
         error: None,
     };
-    let classifier = opts.classifier;
-    let window = opts.threads.max(1) * 2 + 1;
-    let mut first_unknown: Option<(u64, Skip, Vec<u8>)> = None;
-    let mut read_error: Option<std::io::Error> = None;
-    let mut strict_error: Option<String> = None;
+    let mut consumer = Consumer {
+        name: &name,
+        index,
+        strict: opts.strict,
+        report,
+        first_unknown: None,
+        strict_error: None,
+        summary,
+        on_event,
+    };
+    let read_error = match (opened.plain_file, opened.size) {
+        (Some(file), Some(size)) if format.is_line_oriented() => read_ranges(
+            file,
+            size,
+            format,
+            &clock,
+            opts,
+            pool,
+            bar,
+            done_bytes,
+            &mut consumer,
+        )?,
+        _ => read_stream(
+            opened.reader,
+            &opened.read_bytes,
+            format,
+            &clock,
+            opts,
+            pool,
+            bar,
+            done_bytes,
+            &mut consumer,
+        )?,
+    };
+    let Consumer {
+        mut report,
+        first_unknown,
+        strict_error,
+        summary,
+        ..
+    } = consumer;
+    if let Some(message) = strict_error {
+        bail!(message);
+    }
+    report.skipped = report.skipped_by.total();
+    if let Some(what) = read_error {
+        let message = format!(
+            "{name}: {what}; the {} lines before it were counted",
+            report.lines
+        );
+        summary.warnings.push(message.clone());
+        report.error = Some(message);
+        summary.had_errors = true;
+    }
+    let unknown = report.skipped_by.unknown_form + report.skipped_by.unrecognized;
+    if let Some((line, skip, text)) = first_unknown {
+        summary.warnings.push(format!(
+            "{name}: {unknown} line{} in no known form skipped (first, line {line}, {}: {})",
+            if unknown == 1 { "" } else { "s" },
+            skip_words(skip),
+            crate::output::sanitize(&String::from_utf8_lossy(&text))
+        ));
+    }
+    Ok(report)
+}
 
+/// A plain file: workers read and parse byte ranges themselves. Returns a
+/// description of a read failure, if any (what was read before it counts).
+#[allow(clippy::too_many_arguments)]
+fn read_ranges<F: FnMut(Event, usize)>(
+    file: std::fs::File,
+    size: u64,
+    format: Format,
+    clock: &SyslogClock,
+    opts: &ReadOptions,
+    pool: &rayon::ThreadPool,
+    bar: &ProgressBar,
+    done_bytes: u64,
+    consumer: &mut Consumer<'_, F>,
+) -> Result<Option<String>> {
+    let step = opts.chunk_size.clamp(1, RANGE_SIZE) as u64;
+    let ranges = size.div_ceil(step);
+    let classifier = opts.classifier;
+    let describe = |e: std::io::Error| format!("read error: {e}");
+    let mut problem: Option<String> = None;
+    // A read error leaves a hole: nothing after it is taken. A file that
+    // shrank only ends early: what was read is whole lines and counts.
+    let mut failed = false;
+    let note = |shrank: bool, problem: &mut Option<String>| {
+        if shrank && problem.is_none() {
+            *problem = Some("the file shrank while it was read (truncated by log rotation?)".into());
+        }
+    };
+    if opts.threads <= 1 {
+        // One thread does everything: what `--threads 1` promises.
+        let ctx = LineContext { clock, classifier };
+        for k in 0..ranges {
+            if consumer.stopped() {
+                break;
+            }
+            let range = k * step..((k + 1) * step).min(size);
+            match parse_range(&file, range, size, format, &ctx) {
+                Ok((out, shrank)) => {
+                    note(shrank, &mut problem);
+                    consumer.take(out);
+                }
+                Err(e) => {
+                    problem = Some(describe(e));
+                    break;
+                }
+            }
+            bar.set_position(done_bytes + ((k + 1) * step).min(size));
+        }
+        return Ok(problem);
+    }
+    let file = std::sync::Arc::new(file);
+    let window = opts.threads * 3;
+    let (tx, rx) = mpsc::channel::<(u64, std::io::Result<(ChunkOutput, bool)>)>();
+    let mut waiting: BTreeMap<u64, std::io::Result<(ChunkOutput, bool)>> = BTreeMap::new();
+    let (mut sent, mut next) = (0u64, 0u64);
+    while next < ranges {
+        while sent < ranges && sent - next < window as u64 && !consumer.stopped() && !failed {
+            let (tx, file, clock) = (tx.clone(), file.clone(), clock.clone());
+            let k = sent;
+            let range = k * step..((k + 1) * step).min(size);
+            pool.spawn(move || {
+                let ctx = LineContext {
+                    clock: &clock,
+                    classifier,
+                };
+                let _ = tx.send((k, parse_range(&file, range, size, format, &ctx)));
+            });
+            sent += 1;
+        }
+        if next == sent {
+            break;
+        }
+        let (k, result) = rx.recv().context("a parser thread stopped")?;
+        waiting.insert(k, result);
+        while let Some(result) = waiting.remove(&next) {
+            next += 1;
+            match result {
+                Ok((out, shrank)) if !failed => {
+                    note(shrank, &mut problem);
+                    consumer.take(out);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    if !failed {
+                        problem = Some(describe(e));
+                        failed = true;
+                    }
+                }
+            }
+            bar.set_position(done_bytes + (next * step).min(size));
+        }
+    }
+    Ok(problem)
+}
+
+/// Compressed input or standard input: one reader thread cuts the stream into
+/// chunks that workers parse (or, with one thread, all inline).
+#[allow(clippy::too_many_arguments)]
+fn read_stream<F: FnMut(Event, usize)>(
+    reader: Box<dyn Read + Send>,
+    read_bytes: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+    format: Format,
+    clock: &SyslogClock,
+    opts: &ReadOptions,
+    pool: &rayon::ThreadPool,
+    bar: &ProgressBar,
+    done_bytes: u64,
+    consumer: &mut Consumer<'_, F>,
+) -> Result<Option<String>> {
+    let classifier = opts.classifier;
+    let mut chunker = Chunker::with_size(reader, opts.chunk_size);
+    let describe = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => "ends early (truncated compressed file?)".to_string(),
+        _ => format!("read error: {e}"),
+    };
+    if opts.threads <= 1 {
+        let ctx = LineContext { clock, classifier };
+        let mut chunk = Chunk::default();
+        while !consumer.stopped() {
+            match chunker.next_into(&mut chunk) {
+                Ok(true) => consumer.take(parse_chunk(chunk.bytes(), |line| format.parse_line(line, &ctx))),
+                Ok(false) => break,
+                Err(e) => return Ok(Some(describe(e))),
+            }
+            bar.set_position(done_bytes + read_bytes.load(Ordering::Relaxed));
+        }
+        return Ok(None);
+    }
+    let window = opts.threads * 2 + 1;
+    let mut read_error: Option<std::io::Error> = None;
     std::thread::scope(|scope| -> Result<()> {
         let (chunk_tx, chunk_rx) = mpsc::sync_channel::<std::io::Result<Chunk>>(2);
         let (free_tx, free_rx) = mpsc::channel::<Chunk>();
@@ -411,11 +730,10 @@ fn read_one(
         let mut waiting: BTreeMap<u64, ChunkOutput> = BTreeMap::new();
         let mut reader_done = false;
         loop {
-            while !reader_done && in_flight < window && strict_error.is_none() {
+            while !reader_done && in_flight < window && !consumer.stopped() {
                 match chunk_rx.recv() {
                     Ok(Ok(chunk)) => {
-                        let tx = result_tx.clone();
-                        let clock = clock.clone();
+                        let (tx, clock) = (result_tx.clone(), clock.clone());
                         let seq = sent;
                         pool.spawn(move || {
                             let ctx = LineContext {
@@ -444,68 +762,13 @@ fn read_one(
             waiting.insert(seq, out);
             while let Some(out) = waiting.remove(&next) {
                 next += 1;
-                if strict_error.is_some() {
-                    continue;
-                }
-                let base = report.lines;
-                if let Some((line, skip, text)) = out.first_unknown {
-                    if first_unknown.is_none() {
-                        first_unknown = Some((base + u64::from(line) + 1, skip, text));
-                    }
-                    if opts.strict {
-                        let (line, skip, text) = first_unknown
-                            .as_ref()
-                            .map(|f| (f.0, f.1, f.2.clone()))
-                            .unwrap_or((0, skip, Vec::new()));
-                        strict_error = Some(format!(
-                            "{name}:{line}: {} line (--strict stops here; without it the line is skipped and counted): {}",
-                            skip_words(skip),
-                            crate::output::sanitize(&String::from_utf8_lossy(&text))
-                        ));
-                        continue;
-                    }
-                }
-                report.lines += out.lines;
-                report.events += out.events.len() as u64;
-                report.skipped_by.merge(&out.skipped);
-                for (_, event) in out.events {
-                    summary.first = Some(summary.first.map_or(event.ts, |f| f.min(event.ts)));
-                    summary.last = Some(summary.last.map_or(event.ts, |l| l.max(event.ts)));
-                    on_event(event, index);
-                }
+                consumer.take(out);
             }
         }
         drop(chunk_rx);
         Ok(())
     })?;
-
-    if let Some(message) = strict_error {
-        bail!(message);
-    }
-    report.skipped = report.skipped_by.total();
-    if let Some(e) = read_error {
-        let what = match e.kind() {
-            std::io::ErrorKind::UnexpectedEof => "ends early (truncated compressed file?)".to_string(),
-            _ => format!("read error: {e}"),
-        };
-        let message = format!(
-            "{name}: {what}; the {} lines before it were counted",
-            report.lines
-        );
-        summary.warnings.push(message.clone());
-        report.error = Some(message);
-        summary.had_errors = true;
-    }
-    let unknown = report.skipped_by.unknown_form + report.skipped_by.unrecognized;
-    if let Some((line, skip, text)) = first_unknown {
-        summary.warnings.push(format!(
-            "{name}: {unknown} line{} in no known form skipped (first, line {line}, {}: {})",
-            if unknown == 1 { "" } else { "s" },
-            skip_words(skip),
-            crate::output::sanitize(&String::from_utf8_lossy(&text))
-        ));
-    }
-    Ok(report)
+    Ok(read_error.map(describe))
 }
 
 fn skip_words(skip: Skip) -> &'static str {

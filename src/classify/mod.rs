@@ -39,7 +39,7 @@ struct CompiledRule {
     /// Literal ids (see `Classifier::matcher`) that must all / must not occur.
     all: Box<[u32]>,
     none: Box<[u32]>,
-    regex: Option<Regex>,
+    regex: Option<LazyRegex>,
     /// Any-of conditions; empty means no condition.
     codes: Box<[CodePattern]>,
     statuses: Box<[StatusPattern]>,
@@ -54,6 +54,54 @@ struct CompiledCode<P> {
     reason: Reason,
     class: Option<Class>,
     deferral: Option<Deferral>,
+}
+
+/// A rule's regular expression, compiled on first use.
+struct LazyRegex {
+    pattern: String,
+    /// `None` inside: the pattern did not compile (only possible for the
+    /// built-in table, whose patterns a test compiles): never matches.
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    fn build(&self) -> Result<Regex, regex::Error> {
+        regex::bytes::RegexBuilder::new(&self.pattern)
+            .case_insensitive(true)
+            .build()
+    }
+
+    fn is_match(&self, text: &[u8]) -> bool {
+        self.compiled
+            .get_or_init(|| self.build().ok())
+            .as_ref()
+            .is_some_and(|r| r.is_match(text))
+    }
+}
+
+/// The name the built-in table goes by in messages and rule origins.
+const BUILTIN_ORIGIN: &str = "built-in rules";
+
+/// Which rules a run uses. The built-in table is compiled on first use, so a
+/// run that classifies nothing (an incremental run with no new lines) does not
+/// pay for compiling it. Dereferences to the [`Classifier`].
+#[derive(Clone, Copy)]
+pub enum Rules {
+    Builtin,
+    /// The built-in table with a user's rules file in front (built at start,
+    /// so that a bad file is reported before any work).
+    Custom(&'static Classifier),
+}
+
+impl std::ops::Deref for Rules {
+    type Target = Classifier;
+
+    fn deref(&self) -> &Classifier {
+        match self {
+            Rules::Builtin => Classifier::builtin(),
+            Rules::Custom(c) => c,
+        }
+    }
 }
 
 /// A compiled rules table.
@@ -122,9 +170,9 @@ impl Classifier {
     pub fn builtin() -> &'static Classifier {
         static BUILTIN: OnceLock<Classifier> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            let file = RulesFile::from_toml(rules::BUILTIN, "built-in rules")
+            let file = RulesFile::from_toml(rules::BUILTIN, BUILTIN_ORIGIN)
                 .unwrap_or_else(|e| panic!("the built-in rules table is broken: {e}"));
-            Classifier::compile(vec![("built-in rules".to_string(), file)])
+            Classifier::compile(vec![(BUILTIN_ORIGIN.to_string(), file)])
                 .unwrap_or_else(|e| panic!("the built-in rules table is broken: {e}"))
         })
     }
@@ -132,10 +180,10 @@ impl Classifier {
     /// The built-in table with a user's rules file in front of it.
     pub fn with_user_rules(text: &str, origin: &str) -> Result<Classifier, RulesError> {
         let user = RulesFile::from_toml(text, origin)?;
-        let builtin = RulesFile::from_toml(rules::BUILTIN, "built-in rules")?;
+        let builtin = RulesFile::from_toml(rules::BUILTIN, BUILTIN_ORIGIN)?;
         Classifier::compile(vec![
             (origin.to_string(), user),
-            ("built-in rules".to_string(), builtin),
+            (BUILTIN_ORIGIN.to_string(), builtin),
         ])
     }
 
@@ -216,12 +264,22 @@ impl Classifier {
                     .collect::<Result<Vec<_>, _>>()?;
                 let regex = match rule.regex.as_deref() {
                     None => None,
-                    Some(r) => Some(
-                        regex::bytes::RegexBuilder::new(r)
-                            .case_insensitive(true)
-                            .build()
-                            .map_err(|e| err(&rule.id, format!("bad regex: {e}")))?,
-                    ),
+                    Some(r) => {
+                        let lazy = LazyRegex {
+                            pattern: r.to_string(),
+                            compiled: OnceLock::new(),
+                        };
+                        // A user's regex is compiled now so that a mistake is
+                        // reported before any work; the built-in ones (tested)
+                        // when a text first needs them: most runs need few.
+                        if origin != BUILTIN_ORIGIN {
+                            let compiled = lazy
+                                .build()
+                                .map_err(|e| err(&rule.id, format!("bad regex: {e}")))?;
+                            let _ = lazy.compiled.set(Some(compiled));
+                        }
+                        Some(lazy)
+                    }
                 };
                 if rule.any.is_empty() && codes.is_empty() && status_patterns.is_empty() {
                     return Err(err(
@@ -317,7 +375,7 @@ impl Classifier {
         };
         // A DFA is fastest; a huge user table may exceed its size limit, and
         // then the automaton picks a slower but smaller form.
-        let matcher = build(Some(AhoCorasickKind::DFA))
+        let matcher = build(Some(AhoCorasickKind::ContiguousNFA))
             .or_else(|_| build(None))
             .map_err(|e| RulesError::Toml {
                 origin: "rules".into(),
@@ -712,5 +770,24 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("my.toml: rule `x`: unknown reason `nosuch`"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod lazy_regex_tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_regex_compiles() {
+        let file = RulesFile::from_toml(rules::BUILTIN, BUILTIN_ORIGIN).unwrap();
+        for rule in file.rules {
+            if let Some(r) = rule.regex {
+                let lazy = LazyRegex {
+                    pattern: r,
+                    compiled: OnceLock::new(),
+                };
+                assert!(lazy.build().is_ok(), "rule `{}`: regex does not compile", rule.id);
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@ use crate::parse::Format;
 use crate::pipeline::{self, ReadOptions};
 use crate::parse::timestamp::format_rfc3339;
 use crate::pipeline::InputIdentity;
-use crate::report::{json::Json, table::TableFormat, Level, Render, Report, Suppression};
+use crate::report::{json::Json, table::TableFormat, Level, Render, Report, Suppression, SuppressionCauses};
 use crate::correlate::Snapshot;
 use crate::state::record::Recorder;
 use crate::state::{incremental, review_address, CountsQuery, ScopeFilter, StateError, Store};
@@ -62,10 +62,8 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         classifier,
         tz: jiff::tz::TimeZone::system(),
         chunk_size: global.chunk_size,
-        format: match args.input_format {
-            InputFormat::Auto => None,
-            InputFormat::Postfix => Some(Format::Postfix),
-        },
+        format: input_format(args.input_format),
+        columns: args.columns.clone(),
     };
 
     let (report, had_errors) = if args.no_state {
@@ -107,6 +105,27 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         None => false,
     };
     Ok(if reached { Exit::Threshold } else { Exit::Ok })
+}
+
+/// The format `--input-format` forces (`None`: recognise each input's).
+pub fn input_format(f: InputFormat) -> Option<Format> {
+    Some(match f {
+        InputFormat::Auto => return None,
+        InputFormat::Postfix => Format::Postfix,
+        InputFormat::Exim => Format::Exim,
+        InputFormat::Ses => Format::Ses,
+        InputFormat::Sendgrid => Format::SendGrid,
+        InputFormat::SendgridCsv => Format::SendGridCsv,
+        InputFormat::Mailgun => Format::Mailgun,
+        InputFormat::Postmark => Format::Postmark,
+        InputFormat::PostmarkCsv => Format::PostmarkCsv,
+        InputFormat::Sparkpost => Format::SparkPost,
+        InputFormat::Mandrill => Format::Mandrill,
+        InputFormat::Mailchimp => Format::Mailchimp,
+        InputFormat::Brevo => Format::Brevo,
+        InputFormat::Postal => Format::Postal,
+        InputFormat::Csv => Format::Csv,
+    })
 }
 
 /// Reads, correlates and aggregates; returns the report and whether an input
@@ -260,7 +279,7 @@ fn record_run(
         }
     });
     correlator.finish(&mut recorder);
-    let (error, aggregator) = recorder.finish();
+    let (error, aggregator, signalled) = recorder.finish();
     if let Some(e) = error {
         return Err(e.into());
     }
@@ -321,12 +340,22 @@ fn record_run(
         );
     }
     let mut report = aggregator.finish(summary.inputs, summary.first, summary.last);
-    report.suppression = Suppression {
-        total: counts.total,
-        new: counts.new,
-        at_risk: counts.at_risk,
-        violations: counts.violations,
-    };
+    // Complaints, unsubscribes and ESP-side suppressions (ESP exports) are
+    // not stored in the state yet: a run that saw any keeps the numbers of
+    // its own data; otherwise they come from the state.
+    if signalled.is_empty() {
+        report.suppression = Suppression {
+            total: counts.total,
+            new: counts.new,
+            at_risk: counts.at_risk,
+            violations: counts.violations,
+            by_cause: SuppressionCauses {
+                hard: counts.hard,
+                soft: counts.soft,
+                ..SuppressionCauses::default()
+            },
+        };
+    }
     Ok(Done {
         report,
         had_errors: summary.had_errors,

@@ -119,7 +119,7 @@ fn write_row(
 
 pub fn run(args: ClassifyArgs, _global: &Global) -> Result<Exit> {
     let classifier = load_classifier(args.rules.as_deref())?;
-    let table = Table::new(classifier);
+    let table = Table::new(&classifier);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.format == ClassifyFormat::Table {

@@ -8,7 +8,7 @@ pub mod report;
 pub mod suppress;
 pub mod unsuppress;
 
-use crate::classify::Classifier;
+use crate::classify::{Classifier, Rules};
 use crate::cli::{Cli, Command, StateOpts};
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -155,17 +155,18 @@ fn parse_now(s: &str) -> Option<i64> {
         .or_else(|| crate::parse::timestamp::parse_rfc3339(s.as_bytes()).map(|(t, _)| t))
 }
 
-/// The built-in classifier, or one with the user's rules file in front.
-/// Lives for the whole run (it is built once).
-pub fn load_classifier(rules: Option<&Path>) -> Result<&'static Classifier> {
+/// The built-in classifier (compiled when first needed), or one with the
+/// user's rules file in front (compiled now, so a bad file fails early).
+/// Lives for the whole run.
+pub fn load_classifier(rules: Option<&Path>) -> Result<Rules> {
     match rules {
-        None => Ok(Classifier::builtin()),
+        None => Ok(Rules::Builtin),
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("{}: cannot read the rules file", path.display()))?;
             let classifier = Classifier::with_user_rules(&text, &path.display().to_string())
                 .map_err(|e| UsageError(e.to_string()))?;
-            Ok(Box::leak(Box::new(classifier)))
+            Ok(Rules::Custom(Box::leak(Box::new(classifier))))
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::cli::{FailOn, ReportArgs};
 use crate::correlate::{intern_rule, Delivery, Sink};
 use crate::model::{Attempt, AttemptParts, AttemptStatus, Deferral, MsgId, Outcome, Reason, Scope, Verdict};
 use crate::output;
-use crate::report::{Level, Report, Suppression};
+use crate::report::{Level, Report, Suppression, SuppressionCauses};
 use crate::state::{CountsQuery, Replayed, ScopeFilter, Store, Stored};
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -141,6 +141,11 @@ pub fn from_state(store: &mut dyn Store, settings: Settings, since: Option<i64>)
         new: counts.new,
         at_risk: counts.at_risk,
         violations: counts.violations,
+        by_cause: SuppressionCauses {
+            hard: counts.hard,
+            soft: counts.soft,
+            ..SuppressionCauses::default()
+        },
     };
     Ok(report)
 }

@@ -31,11 +31,10 @@
 use super::analyze::{analyze_into_state, Job};
 use super::{load_classifier, open_state, parse_since, Exit, Global, UsageError};
 use crate::aggregate::Settings;
-use crate::cli::{InputFormat, SuppressArgs, SuppressFormat};
+use crate::cli::{SuppressArgs, SuppressFormat};
 use crate::input::Source;
 use crate::output;
 use crate::parse::timestamp::{civil_from_days, format_rfc3339};
-use crate::parse::Format;
 use crate::pipeline::ReadOptions;
 use crate::state::sqlite::SqliteStore;
 use crate::state::{AddressRecord, Store};
@@ -102,10 +101,8 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
             classifier: load_classifier(a.rules.as_deref())?,
             tz: jiff::tz::TimeZone::system(),
             chunk_size: global.chunk_size,
-            format: match a.input_format {
-                InputFormat::Auto => None,
-                InputFormat::Postfix => Some(Format::Postfix),
-            },
+            format: super::analyze::input_format(a.input_format),
+            columns: None,
         };
         let settings = Settings {
             include_local: a.include_local,

@@ -2,6 +2,7 @@
 //! what we can learn about a file before reading it (size, mtime, last line).
 
 pub mod chunks;
+pub mod ranges;
 
 use crate::parse::syslog::{leading_time, LineTime};
 use crate::parse::timestamp::SyslogTime;
@@ -113,8 +114,9 @@ pub struct Opened {
     /// Device and inode of a regular file (Unix): part of an input's identity
     /// for incremental runs.
     pub file_id: Option<(u64, u64)>,
-    /// A second handle on an uncompressed regular file (sharing its offset),
-    /// so that an incremental run can seek past what it read before.
+    /// For an uncompressed regular file: a handle that parse workers read
+    /// byte ranges from themselves (positioned reads), instead of `reader`;
+    /// an incremental run also seeks it past what it read before.
     pub plain_file: Option<File>,
 }
 
@@ -125,7 +127,7 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
     let name = source.name();
     let count = Arc::new(AtomicU64::new(0));
     let mut file_id = None;
-    let mut plain_file = None;
+    let mut plain: Option<File> = None;
     let (raw, size, mtime, last): (Box<dyn Read + Send>, _, _, _) = match source {
         Source::Stdin => (Box::new(io::stdin()), None, None, None),
         Source::File(path) => {
@@ -144,10 +146,12 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
             } else {
                 None
             };
-            if meta.is_file() {
+            plain = if meta.is_file() {
                 file_id = unix_file_id(&meta);
-                plain_file = file.try_clone().ok();
-            }
+                file.try_clone().ok()
+            } else {
+                None
+            };
             (Box::new(file), meta.is_file().then_some(meta.len()), mtime, last)
         }
     };
@@ -191,7 +195,7 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
         },
         file_id,
         plain_file: if compression == Compression::None {
-            plain_file
+            plain
         } else {
             None
         },

@@ -329,7 +329,7 @@ fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Optio
         })));
     }
     let dsn = field(head, b"dsn=").and_then(Status::parse);
-    let c = crate::parse::verdicts::classify(ctx.classifier, remote_reply(text), dsn);
+    let c = crate::parse::verdicts::classify(&ctx.classifier, remote_reply(text), dsn);
     let mut status_buf = [0u8; 16];
     Some(Some(Attempt::new(AttemptParts {
         rcpt,
@@ -345,7 +345,6 @@ fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::Classifier;
     use crate::model::{Class, Reason};
     use crate::parse::timestamp::SyslogClock;
     use jiff::tz::TimeZone;
@@ -354,7 +353,7 @@ mod tests {
         let clock = SyslogClock::for_year(2026, None, TimeZone::UTC);
         let ctx = LineContext {
             clock: &clock,
-            classifier: Classifier::builtin(),
+            classifier: crate::classify::Rules::Builtin,
         };
         parse_line(line.as_bytes(), &ctx)
     }

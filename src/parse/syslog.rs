@@ -60,33 +60,44 @@ fn skip_spaces(b: &[u8]) -> usize {
     b.iter().take_while(|&&c| c == b' ').count()
 }
 
+/// Index of the first byte in `b[from..]` that `stop` accepts. The fields it
+/// is used on are a few bytes long: a plain loop beats setting up `memchr`.
+#[inline]
+fn scan(b: &[u8], from: usize, stop: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut i = from;
+    while i < b.len() {
+        if stop(b[i]) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Splits `TIME HOST PROGRAM[PID]: MESSAGE`. `None` when the line has no
-/// timestamp or no program tag.
+/// timestamp or no program tag. Runs for every line of every log.
 pub fn split(line: &[u8]) -> Option<SyslogLine<'_>> {
     let (time, at) = leading_time(line)?;
-    let rest = &line[at..];
-    let host_end = memchr::memchr(b' ', rest)?;
-    let host = &rest[..host_end];
-    let rest = &rest[host_end + 1..];
+    let host_end = scan(line, at, |c| c == b' ')?;
+    let tag_start = host_end + 1;
     // The program tag ends at `[pid]:` or `:`; it holds no spaces.
-    let tag_end = memchr::memchr3(b'[', b':', b' ', rest)?;
-    let program = &rest[..tag_end];
+    let tag_end = scan(line, tag_start, |c| c == b'[' || c == b':' || c == b' ')?;
     let mut i = tag_end;
-    if rest.get(i) == Some(&b'[') {
-        i += memchr::memchr(b']', &rest[i..])? + 1;
+    if line[i] == b'[' {
+        i = scan(line, i, |c| c == b']')? + 1;
     }
-    if rest.get(i) != Some(&b':') || program.is_empty() {
+    if line.get(i) != Some(&b':') || tag_end == tag_start {
         return None;
     }
     i += 1;
-    if rest.get(i) == Some(&b' ') {
+    if line.get(i) == Some(&b' ') {
         i += 1;
     }
     Some(SyslogLine {
         time,
-        host,
-        program,
-        message: &rest[i..],
+        host: &line[at..host_end],
+        program: &line[tag_start..tag_end],
+        message: &line[i..],
     })
 }
 

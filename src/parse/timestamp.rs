@@ -122,7 +122,12 @@ pub fn rfc3339_len(b: &[u8]) -> Option<usize> {
     if !shape_ok {
         return None;
     }
-    Some(memchr::memchr(b' ', &b[19..]).map_or(b.len(), |i| 19 + i))
+    // A fraction and an offset follow at most: a short scan.
+    let mut i = 19;
+    while i < b.len() && b[i] != b' ' {
+        i += 1;
+    }
+    Some(i)
 }
 
 /// Month number of a three-letter English month abbreviation.
@@ -262,6 +267,22 @@ impl SyslogClock {
             self.ref_year
         };
         let naive = days_from_civil(year, t.month, t.day) * 86_400 + i64::from(t.secs_of_day);
+        let hour = naive.div_euclid(3600);
+        let (cached_hour, cached_offset) = self.cache.get();
+        let offset = if cached_hour == hour {
+            cached_offset
+        } else {
+            let offset = self.local_offset(naive);
+            self.cache.set((hour, offset));
+            offset
+        };
+        naive - offset
+    }
+
+    /// Unix seconds of a wall-clock time written without a zone (Exim's
+    /// `2020-06-19 04:51:49`, zone-less ESP dates), read in the same time zone
+    /// as syslog dates. `naive` is the wall-clock time counted as if it were UTC.
+    pub fn resolve_local(&self, naive: i64) -> i64 {
         let hour = naive.div_euclid(3600);
         let (cached_hour, cached_offset) = self.cache.get();
         let offset = if cached_hour == hour {

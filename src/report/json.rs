@@ -21,7 +21,9 @@
 //!   date; `--top N` limits `by_domain`.
 //! - `by_reason[]`: `key` (a reason), `class`, `count` of bounced deliveries.
 //! - `suppression`: `total`, `new`, `at_risk` (1..N-1 consecutive soft
-//!   bounces), `violations` (deliveries after suppression).
+//!   bounces), `violations` (deliveries after suppression), `by_cause`
+//!   (`hard`, `soft` — N soft bounces in a row —, `complaint`, `unsubscribe`,
+//!   `esp` — the ESP had suppressed the address already).
 //! - `alerts[]`: `level` (`info`, `warning`, `critical`), `code`
 //!   (`bounce-rate`, `hard-rate`, `soft-rate`, `block-rate`, `sender-block`,
 //!   `deferred-<cause>` such as `deferred-rate-limit`, `no-deliveries`),
@@ -30,6 +32,19 @@
 //!   `emergency`); `deferrals[]`: deferral attempts by reason;
 //!   `deferral_causes[]`: deferral attempts by cause (`rate-limit`,
 //!   `greylisting`, `connections`, `timeout`, `refused`, `dns`, `tls`, `other`).
+//! - `esp` (only when an input is an ESP export or CSV list):
+//!   `already_suppressed` (sends the ESP refused because it had suppressed
+//!   the address before: not bounces, not in the rates) and
+//!   `already_suppressed_by` (`bounce`, `complaint`, `unsubscribe`, `other`);
+//!   `complaints`, `unsubscribes`, `complaint_rate` (complaints over final
+//!   deliveries) and `complaint_status` (`healthy` < 0.1% ≤ `warning` < 0.3%
+//!   ≤ `critical`); `classifier_disagreements`, bounces whose ESP label
+//!   (hard/soft/block) differs from our class, and `disagreements[]` by
+//!   pair (`esp`, `ours`, `count`).
+//! - For documents (ESP exports), `inputs[].lines` counts the file's lines
+//!   and `skipped` counts records (a record may span lines; its first line
+//!   is the one named in warnings). Alert code `complaint-rate` joins the
+//!   list above.
 
 use super::{Render, Report};
 

@@ -33,6 +33,66 @@ pub struct Report {
     /// Deferral attempts by cause (`rate-limit`, `greylisting`, `timeout`,
     /// `refused`, `dns`, `tls`, `connections`, `other`): why mail is waiting.
     pub deferral_causes: Vec<DeferralRow>,
+    /// What only ESP exports tell: refusals of already-suppressed addresses,
+    /// complaints, unsubscribes, and where the ESP's label and our classifier
+    /// disagree. Present when an input is an ESP export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub esp: Option<EspReport>,
+}
+
+/// The `esp` object of the report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EspReport {
+    /// Sends the ESP refused because the address was on its own suppression
+    /// list already: not bounces, not in the rates; the addresses are
+    /// suppressed all the same.
+    pub already_suppressed: u64,
+    /// The same by the cause the export gives: `bounce`, `complaint`,
+    /// `unsubscribe`, `other` (not said).
+    pub already_suppressed_by: SuppressedBy,
+    /// Spam complaints (feedback loops).
+    pub complaints: u64,
+    pub unsubscribes: u64,
+    /// Complaints over final deliveries (fraction of 1, 4 decimals).
+    pub complaint_rate: f64,
+    /// `healthy` below 0.1%, `warning` from 0.1%, `critical` from 0.3% (the
+    /// limits mailbox providers publish).
+    pub complaint_status: Level,
+    /// Bounces where the ESP's own class (hard/soft/block) differs from ours;
+    /// ours is the one counted.
+    pub classifier_disagreements: u64,
+    /// The same by pair, most frequent first.
+    pub disagreements: Vec<DisagreementRow>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct SuppressedBy {
+    pub bounce: u64,
+    pub complaint: u64,
+    pub unsubscribe: u64,
+    pub other: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DisagreementRow {
+    /// The ESP's class.
+    pub esp: String,
+    /// Ours.
+    pub ours: String,
+    pub count: u64,
+}
+
+/// Why addresses were suppressed in this data.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct SuppressionCauses {
+    /// A hard bounce.
+    pub hard: u64,
+    /// `--promote-after` soft bounces in a row.
+    pub soft: u64,
+    pub complaint: u64,
+    pub unsubscribe: u64,
+    /// The ESP had suppressed the address already (it refused to send).
+    pub esp: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -121,6 +181,8 @@ pub struct Suppression {
     pub at_risk: u64,
     /// Deliveries to an address after it was suppressed in this data.
     pub violations: u64,
+    /// `total` by what suppressed each address.
+    pub by_cause: SuppressionCauses,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

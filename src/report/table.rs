@@ -1,7 +1,7 @@
 //! `--format table` (the default): the report as text tables for a person at
 //! a terminal, 80 columns wide, foreign text sanitized.
 
-use super::{Alert, DomainRow, Level, Render, Report};
+use super::{Alert, DomainRow, EspReport, Level, Render, Report};
 use crate::output::sanitize;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle};
 use std::fmt::Write;
@@ -160,10 +160,43 @@ fn alert_line(out: &mut String, a: &Alert) {
     }
     if let Some(d) = &a.diagnostic {
         // The remote server's own words, without Postfix's "host X said:".
-        let reply =
-            String::from_utf8_lossy(crate::parse::postfix::reply_for_display(d.as_bytes())).into_owned();
+        let reply = String::from_utf8_lossy(crate::parse::reply_for_display(d.as_bytes())).into_owned();
         for line in wrap(&format!("\"{}\"", truncate(&reply, DIAGNOSTIC_CHARS)), width) {
             let _ = writeln!(out, "{:ALERT_INDENT$}{line}", "");
+        }
+    }
+}
+
+/// What only ESP exports tell, under the deliveries table.
+fn esp_lines(out: &mut String, e: &EspReport) {
+    let _ = writeln!(
+        out,
+        " already suppressed at the ESP: {} refused sends (not bounces, not in the rates)",
+        thousands(e.already_suppressed)
+    );
+    let _ = writeln!(
+        out,
+        " complaints: {} ({} of final deliveries, {}) · unsubscribes: {}",
+        thousands(e.complaints),
+        percent(e.complaint_rate),
+        e.complaint_status.as_str(),
+        thousands(e.unsubscribes)
+    );
+    if e.classifier_disagreements > 0 {
+        let pairs: Vec<String> = e
+            .disagreements
+            .iter()
+            .map(|d| format!("{} → {} {}", d.esp, d.ours, thousands(d.count)))
+            .collect();
+        let n = e.classifier_disagreements;
+        let line = format!(
+            "ESP label vs our class differ on {} bounce{} (ours counts): {}",
+            thousands(n),
+            if n == 1 { "" } else { "s" },
+            pairs.join(", ")
+        );
+        for l in wrap(&line, usize::from(WIDTH) - 1) {
+            let _ = writeln!(out, " {l}");
         }
     }
 }
@@ -229,6 +262,9 @@ impl Render for TableFormat {
             thousands(r.excluded.local),
             thousands(r.excluded.notifications)
         );
+        if let Some(e) = &r.esp {
+            esp_lines(&mut out, e);
+        }
 
         if !r.alerts.is_empty() {
             let _ = writeln!(out, "\nAlerts");
@@ -270,6 +306,18 @@ impl Render for TableFormat {
             thousands(s.at_risk),
             thousands(s.violations)
         );
+        if r.esp.is_some() && s.total > 0 {
+            let c = &s.by_cause;
+            let _ = writeln!(
+                out,
+                " by cause: {} hard bounce, {} soft bounces in a row, {} complaint, {} unsubscribe, {} already suppressed at the ESP",
+                thousands(c.hard),
+                thousands(c.soft),
+                thousands(c.complaint),
+                thousands(c.unsubscribe),
+                thousands(c.esp)
+            );
+        }
         if r.inputs.is_empty() {
             // A report from the state (`bouncectl report`) reads no log.
             return out.into_bytes();

@@ -83,7 +83,15 @@ pub fn plan(marks: &[InputMark], inputs: &[&InputIdentity]) -> Vec<Planned> {
             continue;
         };
         claimed.push((mark.id, input.name.clone()));
-        let planned = if input.compressed {
+        let planned = if input.document {
+            // A document (ESP export) is read whole or not at all.
+            let unchanged = mark.complete && mark.file_id == input.file_id && mark.disk_size == input.disk_size;
+            Planned {
+                plan: if unchanged { Plan::Skip } else { Plan::From(0) },
+                mark: Some(mark.clone()),
+                note: None,
+            }
+        } else if input.compressed {
             let unchanged = mark.compressed
                 && mark.complete
                 && mark.file_id == input.file_id
@@ -154,7 +162,7 @@ pub fn after_read(
                 offset: position.end,
                 compressed: input.compressed,
                 disk_size: input.disk_size,
-                complete: input.compressed,
+                complete: input.compressed || input.document,
                 last_seen: now,
             })
         }
@@ -174,6 +182,7 @@ mod tests {
             mtime: None,
             compressed,
             stdin: false,
+            document: false,
         }
     }
 

@@ -204,6 +204,9 @@ pub struct CountsQuery {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub total: u64,
+    /// `total` suppressed by a hard bounce / by soft bounces in a row.
+    pub hard: u64,
+    pub soft: u64,
     pub new: u64,
     pub at_risk: u64,
     pub violations: u64,

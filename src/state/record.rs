@@ -5,7 +5,7 @@
 
 use super::{DeferralRow, DeliveryRow, StateError, Store, Stored};
 use crate::correlate::{Delivery, Sink};
-use crate::model::{Attempt, MsgId, Outcome, Scope};
+use crate::model::{Attempt, Class, MsgId, Outcome, Scope, SuppressCause};
 
 pub struct Recorder<'s, S> {
     store: &'s mut dyn Store,
@@ -17,6 +17,9 @@ pub struct Recorder<'s, S> {
     pub inner: S,
     error: Option<StateError>,
     pub finals: u64,
+    /// Addresses an ESP signal suppressed in this run (complaint,
+    /// unsubscribe, ESP-side suppression): not stored yet.
+    pub signalled: std::collections::BTreeSet<String>,
 }
 
 impl<'s, S: Sink> Recorder<'s, S> {
@@ -29,6 +32,7 @@ impl<'s, S: Sink> Recorder<'s, S> {
             inner,
             error: None,
             finals: 0,
+            signalled: Default::default(),
         }
     }
 
@@ -48,8 +52,8 @@ impl<'s, S: Sink> Recorder<'s, S> {
     }
 
     /// The first store error, if any, and the wrapped sink.
-    pub fn finish(self) -> (Option<StateError>, S) {
-        (self.error, self.inner)
+    pub fn finish(self) -> (Option<StateError>, S, std::collections::BTreeSet<String>) {
+        (self.error, self.inner, self.signalled)
     }
 
     fn keep(&mut self, r: Result<(), StateError>) {
@@ -97,6 +101,26 @@ impl<S: Sink> Sink for Recorder<'_, S> {
 
     fn deferral(&mut self, attempt: &Attempt, ts: i64, notification: bool) {
         self.inner.deferral(attempt, ts, notification);
+    }
+
+    // ESP signals are passed on (not stored yet: see `analyze_into_state`).
+    fn esp_label(&mut self, d: &Delivery<'_>, label: Class) {
+        self.inner.esp_label(d, label);
+    }
+
+    fn esp_suppressed(&mut self, rcpt: &str, cause: SuppressCause, ts: i64) {
+        self.signalled.insert(rcpt.to_lowercase());
+        self.inner.esp_suppressed(rcpt, cause, ts);
+    }
+
+    fn complaint(&mut self, rcpt: &str, ts: i64) {
+        self.signalled.insert(rcpt.to_lowercase());
+        self.inner.complaint(rcpt, ts);
+    }
+
+    fn unsubscribe(&mut self, rcpt: &str, ts: i64) {
+        self.signalled.insert(rcpt.to_lowercase());
+        self.inner.unsubscribe(rcpt, ts);
     }
 
     fn deferral_in(&mut self, msg: MsgId, attempt: &Attempt, ts: i64, notification: bool, source: usize) {

@@ -928,8 +928,20 @@ impl Store for SqliteStore {
             Some(s) => one(self, &sql, &[&q.scope.include_local, &q.scope.include_notifications, &s])?,
             None => one(self, &sql, &[&q.scope.include_local, &q.scope.include_notifications])?,
         };
+        let hard = one(
+            self,
+            "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND class = 'hard'",
+            &[],
+        )?;
+        let soft = one(
+            self,
+            "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND class = 'soft'",
+            &[],
+        )?;
         Ok(Counts {
             total,
+            hard,
+            soft,
             new,
             at_risk,
             violations,
@@ -1280,7 +1292,7 @@ mod tests {
                 ..CountsQuery::default()
             })
             .unwrap();
-        assert_eq!((c.total, c.new, c.at_risk, c.violations), (1, 1, 0, 1));
+        assert_eq!((c.total, c.soft, c.new, c.at_risk, c.violations), (1, 1, 1, 0, 1));
         s.commit_run(run, 0).unwrap();
 
         let run = s.begin_run("t", 0).unwrap();

@@ -1,19 +1,49 @@
-//! Every `fixtures/postfix/*.log`: the whole report, JSON and table, must
-//! equal the checked-in expected files, whatever the thread count and chunk size.
+//! Every fixture — `fixtures/postfix/*.log`, `fixtures/exim/*.log`, the ESP
+//! exports in `fixtures/esp/` and the three logs of `fixtures/equivalence/` —:
+//! the whole report, JSON and table, must equal the checked-in expected files,
+//! whatever the thread count and chunk size.
 
 use crate::util::{assert_matches_file, bouncectl, root, run};
 use std::path::{Path, PathBuf};
 
-fn cases() -> Vec<PathBuf> {
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/postfix"))
-        .expect("fixtures/postfix exists")
+/// The inputs of one fixture directory: every file but the sidecars.
+fn inputs_in(dir: &str) -> Vec<PathBuf> {
+    let sidecar = |name: &str| {
+        name.ends_with(".args")
+            || name.ends_with(".expected.json")
+            || name.ends_with(".expected.txt")
+            || name.ends_with(".md")
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
         .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .filter(|p| p.is_file() && !p.file_name().and_then(|n| n.to_str()).is_some_and(sidecar))
         .map(|p| p.strip_prefix(root()).expect("under root").to_path_buf())
         .collect();
-    logs.sort();
-    assert!(logs.len() >= 7, "expected the fixture logs, found {logs:?}");
-    logs
+    files.sort();
+    files
+}
+
+fn cases() -> Vec<PathBuf> {
+    let logs: Vec<PathBuf> = inputs_in("fixtures/postfix")
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    assert!(
+        logs.len() >= 7,
+        "expected the Postfix fixture logs, found {logs:?}"
+    );
+    let exim = inputs_in("fixtures/exim");
+    assert!(exim.len() >= 4, "expected the Exim fixture logs, found {exim:?}");
+    let esp = inputs_in("fixtures/esp");
+    assert!(esp.len() >= 18, "expected the ESP fixtures, found {esp:?}");
+    let equivalence = inputs_in("fixtures/equivalence");
+    assert_eq!(equivalence.len(), 3, "{equivalence:?}");
+    logs.into_iter()
+        .chain(exim)
+        .chain(esp)
+        .chain(equivalence)
+        .collect()
 }
 
 fn args_for(log: &Path) -> Vec<String> {
@@ -44,9 +74,13 @@ fn every_fixture_matches_its_expected_report() {
     }
 }
 
+/// Logs only: documents (ESP exports) are parsed whole, never in chunks.
 #[test]
 fn output_does_not_depend_on_threads_or_chunking() {
-    for log in cases() {
+    for log in cases()
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+    {
         let reference = analyze(&log, "json", &["--threads", "1"]);
         for (threads, chunk) in [("2", "64"), ("4", "1"), ("3", "1000")] {
             let got = analyze(&log, "json", &["--threads", threads, "--chunk-size", chunk]);

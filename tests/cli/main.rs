@@ -3,6 +3,7 @@
 mod analyze;
 mod classify;
 mod fixtures;
+mod formats;
 mod genlog;
 mod readme;
 mod state;

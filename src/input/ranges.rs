@@ -1,0 +1,167 @@
+//! Reading the lines of one byte range of a plain file with positioned reads,
+//! so that parse workers can each read and parse their own part of a file:
+//! no reader thread, and the bytes are parsed while still in the worker's
+//! cache. A line belongs to the range that holds its first byte.
+
+use std::fs::File;
+use std::io;
+use std::ops::Range;
+
+/// Bytes read past a range's end at first to find the end of its last line
+/// (doubled until a line end turns up).
+const LOOKAHEAD: usize = 64 << 10;
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+/// Appends the bytes `[from, to)` of `file` to `buf`; stops early at the end
+/// of the file. Returns whether the file ended before `to`.
+fn read_span(file: &File, from: u64, to: u64, buf: &mut Vec<u8>) -> io::Result<bool> {
+    let mut at = from;
+    let start = buf.len();
+    buf.resize(start + (to - from) as usize, 0);
+    while at < to {
+        let off = start + (at - from) as usize;
+        match read_at(file, &mut buf[off..], at) {
+            Ok(0) => {
+                buf.truncate(off);
+                return Ok(true);
+            }
+            Ok(n) => at += n as u64,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(off);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// What [`read_lines`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Lines {
+    /// The whole lines that start in the range, inside the buffer.
+    pub span: Range<usize>,
+    /// The file ended before `size` (it shrank while being read).
+    pub shrank: bool,
+}
+
+/// Reads into `buf` (cleared first) the lines whose first byte lies in
+/// `range` of a file of `size` bytes. `max_line` bounds how far past the
+/// range a last line is followed.
+pub fn read_lines(
+    file: &File,
+    range: Range<u64>,
+    size: u64,
+    buf: &mut Vec<u8>,
+    max_line: usize,
+) -> io::Result<Lines> {
+    buf.clear();
+    let Range { start, end } = range;
+    if start >= end || start >= size {
+        return Ok(Lines {
+            span: 0..0,
+            shrank: false,
+        });
+    }
+    // One byte before the range tells whether a line starts at `start`.
+    let from = start.saturating_sub(1);
+    let mut to = end.saturating_add(LOOKAHEAD as u64).min(size);
+    let mut shrank = read_span(file, from, to, buf)?;
+    let first = if start == 0 {
+        0
+    } else {
+        match memchr::memchr(b'\n', &buf[..buf.len().min((end - from) as usize)]) {
+            Some(nl) => nl + 1,
+            // No line starts in this range: the previous range's last line covers it.
+            None => return Ok(Lines { span: 0..0, shrank }),
+        }
+    };
+    if from + first as u64 >= end {
+        return Ok(Lines { span: 0..0, shrank });
+    }
+    // The line holding the range's last byte ends at the first newline from there.
+    let last_byte = (end - 1 - from) as usize;
+    let mut scanned = last_byte.min(buf.len());
+    let mut lookahead = LOOKAHEAD as u64;
+    loop {
+        if let Some(nl) = memchr::memchr(b'\n', &buf[scanned..]) {
+            return Ok(Lines {
+                span: first..scanned + nl + 1,
+                shrank,
+            });
+        }
+        if shrank || to >= size || buf.len() - last_byte >= max_line {
+            return Ok(Lines {
+                span: first..buf.len(),
+                shrank,
+            });
+        }
+        scanned = buf.len();
+        lookahead = lookahead.saturating_mul(2);
+        let next = to.saturating_add(lookahead).min(size);
+        shrank = read_span(file, to, next, buf)?;
+        to = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file_with(data: &[u8]) -> (tempfile::NamedTempFile, File) {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(data).unwrap();
+        let handle = f.reopen().unwrap();
+        (f, handle)
+    }
+
+    #[test]
+    fn every_line_is_read_exactly_once_whatever_the_range_size() {
+        let data = b"one\ntwo\n\nthree3\nfour\nfive-no-newline";
+        let (_keep, file) = file_with(data);
+        let size = data.len() as u64;
+        for step in 1..=size + 1 {
+            let mut all = Vec::new();
+            let mut buf = Vec::new();
+            let mut start = 0;
+            while start < size {
+                let end = (start + step).min(size);
+                let lines = read_lines(&file, start..end, size, &mut buf, 1 << 20).unwrap();
+                assert!(!lines.shrank);
+                all.extend_from_slice(&buf[lines.span]);
+                start = end;
+            }
+            assert_eq!(all, data.to_vec(), "step {step}");
+        }
+    }
+
+    #[test]
+    fn a_long_last_line_is_followed_past_the_lookahead() {
+        let mut data = b"a\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', 3 * LOOKAHEAD));
+        data.extend_from_slice(b"\nz\n");
+        let (_keep, file) = file_with(&data);
+        let mut buf = Vec::new();
+        let lines = read_lines(&file, 0..4, data.len() as u64, &mut buf, 1 << 30).unwrap();
+        assert_eq!(lines.span.len(), 2 + 3 * LOOKAHEAD + 1);
+    }
+
+    #[test]
+    fn a_file_that_shrank_is_noticed() {
+        let (_keep, file) = file_with(b"abc\ndef\n");
+        let mut buf = Vec::new();
+        let lines = read_lines(&file, 0..8, 100, &mut buf, 1 << 20).unwrap();
+        assert!(lines.shrank);
+        assert_eq!(&buf[lines.span], b"abc\ndef\n");
+    }
+}
