@@ -730,15 +730,30 @@ mod tests {
     fn events() -> Vec<(&'static str, EventKind)> {
         vec![
             ("AAAAA1", EventKind::Sender { from: "me@x".into() }),
-            ("AAAAA1", attempt("a@b", AttemptStatus::Deferred, Some(Class::Soft))),
+            (
+                "AAAAA1",
+                attempt("a@b", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
             ("AAAAA1", attempt("c@d", AttemptStatus::Sent, None)),
-            ("BBBBB1", attempt("e@f", AttemptStatus::Deferred, Some(Class::Soft))),
+            (
+                "BBBBB1",
+                attempt("e@f", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
             ("AAAAA1", attempt("c@d", AttemptStatus::Sent, None)),
-            ("AAAAA1", attempt("a@b", AttemptStatus::Deferred, Some(Class::Soft))),
-            ("AAAAA1", attempt("a@b", AttemptStatus::Bounced, Some(Class::Hard))),
+            (
+                "AAAAA1",
+                attempt("a@b", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
+            (
+                "AAAAA1",
+                attempt("a@b", AttemptStatus::Bounced, Some(Class::Hard)),
+            ),
             ("AAAAA1", EventKind::Removed),
             ("BBBBB1", EventKind::Expired),
-            ("CCCCC1", attempt("g@h", AttemptStatus::Deferred, Some(Class::Soft))),
+            (
+                "CCCCC1",
+                attempt("g@h", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
         ]
     }
 
@@ -756,7 +771,15 @@ mod tests {
                     let snap: Snapshot = serde_json::from_str(&json).unwrap();
                     c = Correlator::restore(&snap, |s| s);
                 }
-                c.push(Event { ts: i as i64, msg: id(msg), kind }, 0, &mut sink);
+                c.push(
+                    Event {
+                        ts: i as i64,
+                        msg: id(msg),
+                        kind,
+                    },
+                    0,
+                    &mut sink,
+                );
             }
             c.finish(&mut sink);
             let got: Vec<String> = sink.deliveries.iter().map(|d| format!("{d:?}")).collect();

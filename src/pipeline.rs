@@ -16,8 +16,8 @@ use jiff::tz::TimeZone;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::Arc;
 
 /// How to read the inputs.
 #[derive(Clone)]

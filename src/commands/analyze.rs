@@ -4,14 +4,14 @@ use super::{load_classifier, Exit, Global, UsageError};
 use crate::aggregate::{Aggregator, Settings};
 use crate::cli::{AnalyzeArgs, FailOn, InputFormat, ReportFormat};
 use crate::correlate::Correlator;
+use crate::correlate::Snapshot;
 use crate::input::Source;
 use crate::output;
-use crate::parse::Format;
-use crate::pipeline::{self, ReadOptions};
 use crate::parse::timestamp::format_rfc3339;
+use crate::parse::Format;
 use crate::pipeline::InputIdentity;
+use crate::pipeline::{self, ReadOptions};
 use crate::report::{json::Json, table::TableFormat, Level, Render, Report, Suppression, SuppressionCauses};
-use crate::correlate::Snapshot;
 use crate::state::record::Recorder;
 use crate::state::{incremental, review_address, CountsQuery, ScopeFilter, StateError, Store};
 use anyhow::{Context, Result};
@@ -71,7 +71,8 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
     } else {
         if args.incremental && sources.contains(&Source::Stdin) {
             return Err(UsageError(
-                "--incremental reads files it can find again: standard input cannot be read incrementally".into(),
+                "--incremental reads files it can find again: standard input cannot be read incrementally"
+                    .into(),
             )
             .into());
         }

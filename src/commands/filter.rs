@@ -22,7 +22,15 @@ use std::io::Write;
 
 /// Header names of an address column, best first (normalized: lower case,
 /// letters and digits only).
-const EMAIL_HEADERS: &[&str] = &["email", "emailaddress", "mail", "address", "recipient", "emailaddr", "to"];
+const EMAIL_HEADERS: &[&str] = &[
+    "email",
+    "emailaddress",
+    "mail",
+    "address",
+    "recipient",
+    "emailaddr",
+    "to",
+];
 
 fn normalize_header(h: &[u8]) -> String {
     let h = h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h);
@@ -102,58 +110,58 @@ pub fn filter(
     }
     let first = records.first().map(|r| &r.1);
     let numeric = column.and_then(|c| c.trim().parse::<usize>().ok());
-    let (header, index) = match (column, first) {
-        (_, None) => (!no_header, 0),
-        (Some(_), Some(_)) if numeric.is_some() => {
-            let n = numeric.unwrap_or(1);
-            if n == 0 {
-                return Err(UsageError("--column numbers start at 1".into()));
+    let (header, index) =
+        match (column, first) {
+            (_, None) => (!no_header, 0),
+            (Some(_), Some(_)) if numeric.is_some() => {
+                let n = numeric.unwrap_or(1);
+                if n == 0 {
+                    return Err(UsageError("--column numbers start at 1".into()));
+                }
+                (!no_header, n - 1)
             }
-            (!no_header, n - 1)
-        }
-        (Some(name), Some(first)) => {
-            if no_header {
-                return Err(UsageError(format!(
+            (Some(name), Some(first)) => {
+                if no_header {
+                    return Err(UsageError(format!(
                     "--column `{name}` names a header, but --no-header says there is none: give its number"
                 )));
-            }
-            let want = normalize_header(name.as_bytes());
-            let i = first
-                .iter()
-                .position(|h| normalize_header(h) == want)
-                .ok_or_else(|| {
-                    UsageError(format!(
-                        "no column named `{name}` in the header ({})",
-                        first
-                            .iter()
-                            .map(|h| String::from_utf8_lossy(h).into_owned())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                })?;
-            (true, i)
-        }
-        (None, Some(first)) => {
-            let named = (!no_header)
-                .then(|| {
-                    EMAIL_HEADERS.iter().find_map(|want| {
-                        first.iter().position(|h| normalize_header(h) == *want)
-                    })
-                })
-                .flatten();
-            match named {
-                Some(i) => (true, i),
-                None => match first.iter().position(|c| c.contains(&b'@')) {
-                    Some(i) => (false, i),
-                    None => {
-                        return Err(UsageError(
-                            "cannot tell which column holds the addresses: give --column NAME (or a number)".into(),
+                }
+                let want = normalize_header(name.as_bytes());
+                let i = first
+                    .iter()
+                    .position(|h| normalize_header(h) == want)
+                    .ok_or_else(|| {
+                        UsageError(format!(
+                            "no column named `{name}` in the header ({})",
+                            first
+                                .iter()
+                                .map(|h| String::from_utf8_lossy(h).into_owned())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ))
-                    }
-                },
+                    })?;
+                (true, i)
             }
-        }
-    };
+            (None, Some(first)) => {
+                let named = (!no_header)
+                    .then(|| {
+                        EMAIL_HEADERS
+                            .iter()
+                            .find_map(|want| first.iter().position(|h| normalize_header(h) == *want))
+                    })
+                    .flatten();
+                match named {
+                    Some(i) => (true, i),
+                    None => match first.iter().position(|c| c.contains(&b'@')) {
+                        Some(i) => (false, i),
+                        None => return Err(UsageError(
+                            "cannot tell which column holds the addresses: give --column NAME (or a number)"
+                                .into(),
+                        )),
+                    },
+                }
+            }
+        };
     let mut out = Vec::with_capacity(data.len());
     let mut outcome = Outcome {
         header,
@@ -175,7 +183,10 @@ pub fn filter(
         }
         match suppressed.get(&address) {
             Some((class, reason)) => {
-                *outcome.dropped.entry((class.clone(), reason.clone())).or_default() += 1;
+                *outcome
+                    .dropped
+                    .entry((class.clone(), reason.clone()))
+                    .or_default() += 1;
             }
             None => {
                 outcome.kept += 1;
@@ -188,7 +199,8 @@ pub fn filter(
 
 /// "188 dropped: 150 hard (120 userunknown, 30 hostunknown), 38 soft (38 mailboxfull)".
 fn why(dropped: &BTreeMap<(String, String), u64>) -> String {
-    let mut by_class: Vec<(String, u64, Vec<(String, u64)>)> = Vec::new();
+    type ClassRow = (String, u64, Vec<(String, u64)>);
+    let mut by_class: Vec<ClassRow> = Vec::new();
     for class in Class::ALL.map(Class::as_str) {
         let mut reasons: Vec<(String, u64)> = dropped
             .iter()
@@ -221,10 +233,14 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
         None => None,
         Some(c) if c.is_ascii() && c != '"' && c != '\n' && c != '\r' => Some(c as u8),
         Some(c) => {
-            return Err(UsageError(format!("--delimiter `{c}`: give one ASCII character such as , ; or a tab")).into())
+            return Err(UsageError(format!(
+                "--delimiter `{c}`: give one ASCII character such as , ; or a tab"
+            ))
+            .into())
         }
     };
-    let data = std::fs::read(&args.list).with_context(|| format!("{}: cannot read the send list", args.list.display()))?;
+    let data = std::fs::read(&args.list)
+        .with_context(|| format!("{}: cannot read the send list", args.list.display()))?;
     let mut store = open_state(&args.state, false)?;
     let suppressed: HashMap<String, (String, String)> = store
         .list(None, false)?
@@ -232,13 +248,22 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
         .filter(|r| r.status == Status::Suppressed)
         .map(|r| {
             let (class, reason) = r.trigger.map_or(("hard".into(), "undefined".into()), |t| {
-                (t.class.as_str().to_string(), t.reason.unwrap_or_else(|| "undefined".into()))
+                (
+                    t.class.as_str().to_string(),
+                    t.reason.unwrap_or_else(|| "undefined".into()),
+                )
             });
             (r.address, (class, reason))
         })
         .collect();
-    let (bytes, outcome) = filter(&data, args.column.as_deref(), args.no_header, delimiter, &suppressed)
-        .map_err(|e| UsageError(format!("{}: {}", args.list.display(), e.0)))?;
+    let (bytes, outcome) = filter(
+        &data,
+        args.column.as_deref(),
+        args.no_header,
+        delimiter,
+        &suppressed,
+    )
+    .map_err(|e| UsageError(format!("{}: {}", args.list.display(), e.0)))?;
     if to_stdout {
         let mut stdout = std::io::stdout().lock();
         stdout
@@ -265,7 +290,10 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
             ));
         }
         if outcome.without_address > 0 {
-            line.push_str(&format!("; {} rows without an address kept", outcome.without_address));
+            line.push_str(&format!(
+                "; {} rows without an address kept",
+                outcome.without_address
+            ));
         }
         eprintln!("{}", output::sanitize(&line));
     }
@@ -314,7 +342,13 @@ mod tests {
 
     #[test]
     fn odd_input_never_panics() {
-        for data in [&b""[..], b"\n\n", b"\"unterminated", b"email\n", b"\xff\xfe,\x00\n@,@"] {
+        for data in [
+            &b""[..],
+            b"\n\n",
+            b"\"unterminated",
+            b"email\n",
+            b"\xff\xfe,\x00\n@,@",
+        ] {
             let _ = filter(data, None, false, None, &list());
         }
     }

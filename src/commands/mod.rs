@@ -77,7 +77,8 @@ pub fn open_state(opts: &StateOpts, create: bool) -> Result<crate::state::sqlite
         Some(p) => p.clone(),
         None => crate::state::default_path().ok_or_else(|| {
             UsageError(
-                "no place for the state: set XDG_STATE_HOME or HOME, give --state PATH, or use --no-state".into(),
+                "no place for the state: set XDG_STATE_HOME or HOME, give --state PATH, or use --no-state"
+                    .into(),
             )
         })?,
     };
@@ -132,23 +133,6 @@ pub fn parse_since(s: &str, now: i64) -> Result<i64, UsageError> {
     Err(bad())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn since_accepts_durations_and_dates() {
-        let now = 1_000_000;
-        assert_eq!(parse_since("7d", now).unwrap(), now - 7 * 86_400);
-        assert_eq!(parse_since("24h", now).unwrap(), now - 86_400);
-        assert_eq!(parse_since("2w", now).unwrap(), now - 14 * 86_400);
-        assert_eq!(parse_since("2026-11-01", now).unwrap(), 1_793_491_200);
-        assert_eq!(parse_since("2026-11-01T00:00:00Z", now).unwrap(), 1_793_491_200);
-        assert!(parse_since("soon", now).is_err());
-        assert!(parse_since("7y", now).is_err());
-    }
-}
-
 fn parse_now(s: &str) -> Option<i64> {
     s.parse::<i64>()
         .ok()
@@ -168,5 +152,22 @@ pub fn load_classifier(rules: Option<&Path>) -> Result<Rules> {
                 .map_err(|e| UsageError(e.to_string()))?;
             Ok(Rules::Custom(Box::leak(Box::new(classifier))))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_accepts_durations_and_dates() {
+        let now = 1_000_000;
+        assert_eq!(parse_since("7d", now).unwrap(), now - 7 * 86_400);
+        assert_eq!(parse_since("24h", now).unwrap(), now - 86_400);
+        assert_eq!(parse_since("2w", now).unwrap(), now - 14 * 86_400);
+        assert_eq!(parse_since("2026-11-01", now).unwrap(), 1_793_491_200);
+        assert_eq!(parse_since("2026-11-01T00:00:00Z", now).unwrap(), 1_793_491_200);
+        assert!(parse_since("soon", now).is_err());
+        assert!(parse_since("7y", now).is_err());
     }
 }

@@ -70,7 +70,8 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
     let mut store: SqliteStore = if args.inputs.is_empty() {
         if args.no_state {
             return Err(UsageError(
-                "--no-state keeps no list: give log files to analyze, or drop --no-state to export the state".into(),
+                "--no-state keeps no list: give log files to analyze, or drop --no-state to export the state"
+                    .into(),
             )
             .into());
         }
@@ -190,7 +191,9 @@ pub fn rfc2822(ts: i64) -> String {
 }
 
 fn csv_writer(out: &mut Vec<u8>) -> csv::Writer<&mut Vec<u8>> {
-    csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out)
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
 }
 
 fn write_rows<'a>(out: &mut Vec<u8>, rows: impl IntoIterator<Item = Vec<Cow<'a, str>>>) {
@@ -241,22 +244,36 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
     fn reason(r: &AddressRecord) -> Option<&str> {
         r.trigger.as_ref().and_then(|t| t.reason.as_deref())
     }
-    let diagnostic = |r: &AddressRecord| r.trigger.as_ref().map_or(String::new(), |t| one_line(&t.diagnostic));
+    let diagnostic = |r: &AddressRecord| {
+        r.trigger
+            .as_ref()
+            .map_or(String::new(), |t| one_line(&t.diagnostic))
+    };
     let suppressed = || list.iter().filter(|r| r.status == Status::Suppressed);
     match format {
         SuppressFormat::Csv => {
-            let header = ["address", "class", "reason", "first_seen", "last_seen", "bounces", "diagnostic"];
-            let rows = std::iter::once(header.iter().map(|h| Cow::Borrowed(*h)).collect()).chain(list.iter().map(|r| {
-                vec![
-                    Cow::Borrowed(r.address.as_str()),
-                    Cow::Borrowed(class(r).unwrap_or("")),
-                    Cow::Borrowed(reason(r).unwrap_or("")),
-                    Cow::Owned(rfc3339(r.first_seen)),
-                    Cow::Owned(rfc3339(r.last_seen)),
-                    Cow::Owned(r.bounces.to_string()),
-                    Cow::Owned(diagnostic(r)),
-                ]
-            }));
+            let header = [
+                "address",
+                "class",
+                "reason",
+                "first_seen",
+                "last_seen",
+                "bounces",
+                "diagnostic",
+            ];
+            let rows = std::iter::once(header.iter().map(|h| Cow::Borrowed(*h)).collect()).chain(
+                list.iter().map(|r| {
+                    vec![
+                        Cow::Borrowed(r.address.as_str()),
+                        Cow::Borrowed(class(r).unwrap_or("")),
+                        Cow::Borrowed(reason(r).unwrap_or("")),
+                        Cow::Owned(rfc3339(r.first_seen)),
+                        Cow::Owned(rfc3339(r.last_seen)),
+                        Cow::Owned(r.bounces.to_string()),
+                        Cow::Owned(diagnostic(r)),
+                    ]
+                }),
+            );
             write_rows(&mut out, rows);
         }
         SuppressFormat::Txt => {
@@ -311,10 +328,17 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
                     (Some(c), None) => format!("{c} bounce"),
                     _ => "bounced".into(),
                 };
-                let since = r.trigger.as_ref().map(|t| format_rfc3339(t.ts)).unwrap_or_default();
+                let since = r
+                    .trigger
+                    .as_ref()
+                    .map(|t| format_rfc3339(t.ts))
+                    .unwrap_or_default();
                 out.extend_from_slice(
-                    format!("{} REJECT recipient suppressed by bouncectl ({why}) since {since}\n", r.address)
-                        .as_bytes(),
+                    format!(
+                        "{} REJECT recipient suppressed by bouncectl ({why}) since {since}\n",
+                        r.address
+                    )
+                    .as_bytes(),
                 );
             }
         }
@@ -335,26 +359,26 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
             let header = ["address", "code", "error", "created_at"];
             write_rows(
                 &mut out,
-                std::iter::once(header.iter().map(|h| Cow::Borrowed(*h)).collect()).chain(suppressed().map(|r| {
-                    let t = r.trigger.as_ref();
-                    let text = t.map_or(String::new(), |t| {
-                        one_line(
-                            &String::from_utf8_lossy(crate::parse::postfix::reply_for_display(
-                                t.diagnostic.as_bytes(),
-                            )),
-                        )
-                    });
-                    let code = t
-                        .and_then(|t| crate::classify::codes::find_reply_code(t.diagnostic.as_bytes()))
-                        .filter(|c| (500..600).contains(c))
-                        .unwrap_or(550);
-                    vec![
-                        Cow::Borrowed(r.address.as_str()),
-                        Cow::Owned(code.to_string()),
-                        Cow::Owned(text),
-                        Cow::Owned(t.map(|t| rfc2822(t.ts)).unwrap_or_default()),
-                    ]
-                })),
+                std::iter::once(header.iter().map(|h| Cow::Borrowed(*h)).collect()).chain(suppressed().map(
+                    |r| {
+                        let t = r.trigger.as_ref();
+                        let text = t.map_or(String::new(), |t| {
+                            one_line(&String::from_utf8_lossy(
+                                crate::parse::postfix::reply_for_display(t.diagnostic.as_bytes()),
+                            ))
+                        });
+                        let code = t
+                            .and_then(|t| crate::classify::codes::find_reply_code(t.diagnostic.as_bytes()))
+                            .filter(|c| (500..600).contains(c))
+                            .unwrap_or(550);
+                        vec![
+                            Cow::Borrowed(r.address.as_str()),
+                            Cow::Owned(code.to_string()),
+                            Cow::Owned(text),
+                            Cow::Owned(t.map(|t| rfc2822(t.ts)).unwrap_or_default()),
+                        ]
+                    },
+                )),
             );
         }
         SuppressFormat::Postmark => {
@@ -415,8 +439,9 @@ mod tests {
                 class: Class::Hard,
                 reason: Some("userunknown".into()),
                 status_code: Some("5.1.1".into()),
-                diagnostic: "host mx[192.0.2.1] said: 550 5.1.1 <x>: no such user\n(in reply to RCPT TO command)"
-                    .into(),
+                diagnostic:
+                    "host mx[192.0.2.1] said: 550 5.1.1 <x>: no such user\n(in reply to RCPT TO command)"
+                        .into(),
             }),
             suppressed_run: Some(1),
             first_seen: Some(1_772_442_003),
@@ -443,10 +468,19 @@ mod tests {
 
     #[test]
     fn esp_formats_follow_their_import_samples() {
-        let list = vec![rec("gone@example.com", Status::Suppressed), rec("=evil@x.com", Status::Suppressed)];
+        let list = vec![
+            rec("gone@example.com", Status::Suppressed),
+            rec("=evil@x.com", Status::Suppressed),
+        ];
         let text = |f| String::from_utf8(render(f, &list, 0).0).unwrap();
-        assert_eq!(text(SuppressFormat::Ses), "gone@example.com,BOUNCE\n'=evil@x.com,BOUNCE\n");
-        assert_eq!(text(SuppressFormat::Sendgrid), "email\ngone@example.com\n'=evil@x.com\n");
+        assert_eq!(
+            text(SuppressFormat::Ses),
+            "gone@example.com,BOUNCE\n'=evil@x.com,BOUNCE\n"
+        );
+        assert_eq!(
+            text(SuppressFormat::Sendgrid),
+            "email\ngone@example.com\n'=evil@x.com\n"
+        );
         assert!(text(SuppressFormat::Mailgun).starts_with(
             "address,code,error,created_at\ngone@example.com,550,550 5.1.1 <x>: no such user (in reply to RCPT TO command),\"Mon, 02 Mar 2026 09:00:03 UTC\"\n"
         ));
@@ -458,7 +492,10 @@ mod tests {
 
     #[test]
     fn access_map_leaves_out_keys_it_cannot_hold() {
-        let list = vec![rec("a@example.com", Status::Suppressed), rec("has space@x", Status::Suppressed)];
+        let list = vec![
+            rec("a@example.com", Status::Suppressed),
+            rec("has space@x", Status::Suppressed),
+        ];
         let (bytes, left_out) = render(SuppressFormat::PostfixAccess, &list, 0);
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(left_out, 1);

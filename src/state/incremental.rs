@@ -85,7 +85,8 @@ pub fn plan(marks: &[InputMark], inputs: &[&InputIdentity]) -> Vec<Planned> {
         claimed.push((mark.id, input.name.clone()));
         let planned = if input.document {
             // A document (ESP export) is read whole or not at all.
-            let unchanged = mark.complete && mark.file_id == input.file_id && mark.disk_size == input.disk_size;
+            let unchanged =
+                mark.complete && mark.file_id == input.file_id && mark.disk_size == input.disk_size;
             Planned {
                 plan: if unchanged { Plan::Skip } else { Plan::From(0) },
                 mark: Some(mark.clone()),

@@ -18,9 +18,7 @@ use std::path::{Path, PathBuf};
 /// what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error(
-        "{path}: no state yet (run `bouncectl analyze LOGS` first, or point --state at the database)"
-    )]
+    #[error("{path}: no state yet (run `bouncectl analyze LOGS` first, or point --state at the database)")]
     Missing { path: String },
     #[error(
         "{path}: not a bouncectl state database (not an SQLite file); it was left untouched: \
@@ -55,7 +53,9 @@ pub enum StateError {
     },
     #[error("{path}: state database error: {detail}")]
     Sqlite { path: String, detail: String },
-    #[error("{path}: stored data cannot be read back ({detail}); the state may come from an incompatible version")]
+    #[error(
+        "{path}: stored data cannot be read back ({detail}); the state may come from an incompatible version"
+    )]
     Data { path: String, detail: String },
 }
 
@@ -275,7 +275,12 @@ pub trait Store {
     fn address(&mut self, address: &str) -> Result<Option<AddressRecord>>;
     /// Final outcomes of deliveries to the address after `after`, in time
     /// order (ts, then id), within `scope`.
-    fn outcomes(&mut self, address: &str, after: Option<i64>, scope: ScopeFilter) -> Result<Vec<StoredOutcome>>;
+    fn outcomes(
+        &mut self,
+        address: &str,
+        after: Option<i64>,
+        scope: ScopeFilter,
+    ) -> Result<Vec<StoredOutcome>>;
     fn put_address(&mut self, record: &AddressRecord) -> Result<()>;
     fn delete_address(&mut self, address: &str) -> Result<()>;
     fn add_address_event(&mut self, event: &AddressEvent) -> Result<()>;
@@ -295,7 +300,11 @@ pub trait Store {
 /// The default state file: `$XDG_STATE_HOME/bouncectl/state.db`, else
 /// `~/.local/state/bouncectl/state.db`.
 pub fn default_path() -> Option<PathBuf> {
-    let from = |var: &str| std::env::var_os(var).map(PathBuf::from).filter(|p| p.is_absolute());
+    let from = |var: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
     if let Some(base) = from("XDG_STATE_HOME") {
         return Some(base.join("bouncectl").join("state.db"));
     }
@@ -345,7 +354,11 @@ pub fn review_address(
     store.put_address(&AddressRecord {
         address: address.into(),
         status,
-        soft_streak: if status == Status::Suppressed { 0 } else { d.soft_streak },
+        soft_streak: if status == Status::Suppressed {
+            0
+        } else {
+            d.soft_streak
+        },
         trigger,
         suppressed_run,
         first_seen: d.first_seen,
@@ -357,7 +370,13 @@ pub fn review_address(
 
 /// `unsuppress`: the address is no longer suppressed (or at risk), and its
 /// outcomes until `cutoff` stop counting; recorded in its history.
-pub fn unsuppress(store: &mut dyn Store, address: &str, cutoff: i64, now: i64, note: Option<&str>) -> Result<bool> {
+pub fn unsuppress(
+    store: &mut dyn Store,
+    address: &str,
+    cutoff: i64,
+    now: i64,
+    note: Option<&str>,
+) -> Result<bool> {
     let existing = store.address(address)?;
     let was = existing.as_ref().map(|r| r.status);
     store.put_address(&AddressRecord {

@@ -334,7 +334,11 @@ impl SqliteStore {
             return Ok(0);
         }
         self.conn
-            .query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))
+            .query_row(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                [],
+                |r| r.get(0),
+            )
             .map_err(|e| self.err(e))
     }
 
@@ -451,9 +455,7 @@ fn map_err(location: &str, e: rusqlite::Error) -> StateError {
             ErrorCode::PermissionDenied | ErrorCode::ReadOnly | ErrorCode::CannotOpen => {
                 return StateError::Sqlite {
                     path: location.into(),
-                    detail: format!(
-                        "{e} (check that this user can write the file and its directory)"
-                    ),
+                    detail: format!("{e} (check that this user can write the file and its directory)"),
                 }
             }
             ErrorCode::DiskFull => {
@@ -474,7 +476,11 @@ fn map_err(location: &str, e: rusqlite::Error) -> StateError {
 fn address_from(r: &Row<'_>) -> rusqlite::Result<AddressRecord> {
     let status: String = r.get(1)?;
     let class: Option<String> = r.get(3)?;
-    let trigger = match (class.as_deref().and_then(Class::parse), r.get::<_, Option<i64>>(7)?, r.get::<_, Option<i64>>(8)?) {
+    let trigger = match (
+        class.as_deref().and_then(Class::parse),
+        r.get::<_, Option<i64>>(7)?,
+        r.get::<_, Option<i64>>(8)?,
+    ) {
         (Some(class), Some(id), Some(ts)) => Some(Trigger {
             id,
             ts,
@@ -528,7 +534,10 @@ impl Store for SqliteStore {
 
     fn commit_run(&mut self, run: i64, now: i64) -> Result<()> {
         self.conn
-            .execute("UPDATE runs SET finished_at = ?1 WHERE id = ?2", params![now, run])
+            .execute(
+                "UPDATE runs SET finished_at = ?1 WHERE id = ?2",
+                params![now, run],
+            )
             .map_err(|e| self.err(e))?;
         self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))
     }
@@ -688,7 +697,9 @@ impl Store for SqliteStore {
         } else {
             let mut stmt = self
                 .conn
-                .prepare_cached("SELECT id FROM deliveries WHERE host = ?1 AND msg_id = ?2 AND rcpt = ?3 AND ts = ?4")
+                .prepare_cached(
+                    "SELECT id FROM deliveries WHERE host = ?1 AND msg_id = ?2 AND rcpt = ?3 AND ts = ?4",
+                )
                 .map_err(|e| self.err(e))?;
             let r = stmt.query_row(params![d.host, d.msg_id, d.rcpt, d.ts], |r| r.get(0));
             drop(stmt);
@@ -814,14 +825,21 @@ impl Store for SqliteStore {
     fn address(&mut self, address: &str) -> Result<Option<AddressRecord>> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE address = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {ADDRESS_COLUMNS} FROM addresses WHERE address = ?1"
+            ))
             .map_err(|e| self.err(e))?;
         let r = stmt.query_row(params![address], address_from).optional();
         drop(stmt);
         r.map_err(|e| self.err(e))
     }
 
-    fn outcomes(&mut self, address: &str, after: Option<i64>, scope: ScopeFilter) -> Result<Vec<StoredOutcome>> {
+    fn outcomes(
+        &mut self,
+        address: &str,
+        after: Option<i64>,
+        scope: ScopeFilter,
+    ) -> Result<Vec<StoredOutcome>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -908,8 +926,16 @@ impl Store for SqliteStore {
                 .map(|n| n.max(0) as u64)
                 .map_err(|e| store.err(e))
         };
-        let total = one(self, "SELECT count(*) FROM addresses WHERE status = 'suppressed'", &[])?;
-        let at_risk = one(self, "SELECT count(*) FROM addresses WHERE status = 'at_risk'", &[])?;
+        let total = one(
+            self,
+            "SELECT count(*) FROM addresses WHERE status = 'suppressed'",
+            &[],
+        )?;
+        let at_risk = one(
+            self,
+            "SELECT count(*) FROM addresses WHERE status = 'at_risk'",
+            &[],
+        )?;
         let new = match (q.run, q.since) {
             (Some(run), _) => one(
                 self,
@@ -925,8 +951,16 @@ impl Store for SqliteStore {
         };
         let (sql, since) = violations_sql(q, "count(*)", false);
         let violations = match since {
-            Some(s) => one(self, &sql, &[&q.scope.include_local, &q.scope.include_notifications, &s])?,
-            None => one(self, &sql, &[&q.scope.include_local, &q.scope.include_notifications])?,
+            Some(s) => one(
+                self,
+                &sql,
+                &[&q.scope.include_local, &q.scope.include_notifications, &s],
+            )?,
+            None => one(
+                self,
+                &sql,
+                &[&q.scope.include_local, &q.scope.include_notifications],
+            )?,
         };
         let hard = one(
             self,
@@ -961,7 +995,10 @@ impl Store for SqliteStore {
             })
         };
         let rows = match since {
-            Some(s) => stmt.query_map(params![q.scope.include_local, q.scope.include_notifications, s], map),
+            Some(s) => stmt.query_map(
+                params![q.scope.include_local, q.scope.include_notifications, s],
+                map,
+            ),
             None => stmt.query_map(params![q.scope.include_local, q.scope.include_notifications], map),
         }
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
@@ -989,8 +1026,14 @@ impl Store for SqliteStore {
         let record = self.address(address)?;
         let mut deliveries = Vec::new();
         for (sql, pending) in [
-            (format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE rcpt = ?1"), false),
-            (format!("SELECT {PENDING_COLUMNS} FROM pending WHERE rcpt = ?1"), true),
+            (
+                format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE rcpt = ?1"),
+                false,
+            ),
+            (
+                format!("SELECT {PENDING_COLUMNS} FROM pending WHERE rcpt = ?1"),
+                true,
+            ),
         ] {
             let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
             let outcome = pending.then_some(Stored::Pending);
@@ -1000,10 +1043,12 @@ impl Store for SqliteStore {
             drop(stmt);
             deliveries.extend(rows.map_err(|e| self.err(e))?);
         }
-        deliveries.sort_by(|a, b| (a.1.ts, a.0).cmp(&(b.1.ts, b.0)));
+        deliveries.sort_by_key(|a| (a.1.ts, a.0));
         let mut stmt = self
             .conn
-            .prepare("SELECT address, ts, action, note FROM address_events WHERE address = ?1 ORDER BY ts, id")
+            .prepare(
+                "SELECT address, ts, action, note FROM address_events WHERE address = ?1 ORDER BY ts, id",
+            )
             .map_err(|e| self.err(e))?;
         let events = stmt
             .query_map(params![address], |r| {
@@ -1163,7 +1208,11 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
-            let mode = std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+            let mode = std::fs::metadata(path.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(mode, 0o700);
         }
         let store = SqliteStore::open(&path, opts()).unwrap();
@@ -1182,7 +1231,8 @@ mod tests {
         let other = dir.path().join("other.db");
         {
             let c = Connection::open(&other).unwrap();
-            c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+            c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+                .unwrap();
         }
         let before = std::fs::read(&other).unwrap();
         let e = SqliteStore::open(&other, opts()).err().unwrap();
@@ -1250,8 +1300,10 @@ mod tests {
         let mut p = row("Q1", "x@y", 10, Stored::Pending);
         p.deferrals = 1;
         s.record_pending(run, &p).unwrap();
-        s.record_final(run, &row("Q1", "x@y", 20, Stored::Bounced(Class::Hard))).unwrap();
-        s.record_final(run, &row("Q1", "x@y", 20, Stored::Bounced(Class::Hard))).unwrap();
+        s.record_final(run, &row("Q1", "x@y", 20, Stored::Bounced(Class::Hard)))
+            .unwrap();
+        s.record_final(run, &row("Q1", "x@y", 20, Stored::Bounced(Class::Hard)))
+            .unwrap();
         // An older pending view of a delivery that has ended changes nothing.
         s.record_pending(run, &p).unwrap();
         s.commit_run(run, 0).unwrap();
@@ -1279,8 +1331,10 @@ mod tests {
         }
         let r = s.address("x@y").unwrap().unwrap();
         assert_eq!((r.status, r.soft_streak), (Status::AtRisk, 2));
-        s.record_final(run, &row("E", "x@y", 40, Stored::Bounced(Class::Soft))).unwrap();
-        s.record_final(run, &row("F", "x@y", 50, Stored::Delivered)).unwrap();
+        s.record_final(run, &row("E", "x@y", 40, Stored::Bounced(Class::Soft)))
+            .unwrap();
+        s.record_final(run, &row("F", "x@y", 50, Stored::Delivered))
+            .unwrap();
         review_address(&mut s, "x@y", run, 3, scope).unwrap();
         let r = s.address("x@y").unwrap().unwrap();
         assert_eq!(r.status, Status::Suppressed);
@@ -1300,10 +1354,12 @@ mod tests {
         review_address(&mut s, "x@y", run, 3, scope).unwrap();
         assert_eq!(s.address("x@y").unwrap().unwrap().status, Status::Ok);
         // Old outcomes read again do not suppress it again; a new hard bounce does.
-        s.record_final(run, &row("A", "x@y", 10, Stored::Bounced(Class::Soft))).unwrap();
+        s.record_final(run, &row("A", "x@y", 10, Stored::Bounced(Class::Soft)))
+            .unwrap();
         review_address(&mut s, "x@y", run, 3, scope).unwrap();
         assert_eq!(s.address("x@y").unwrap().unwrap().status, Status::Ok);
-        s.record_final(run, &row("G", "x@y", 70, Stored::Bounced(Class::Hard))).unwrap();
+        s.record_final(run, &row("G", "x@y", 70, Stored::Bounced(Class::Hard)))
+            .unwrap();
         review_address(&mut s, "x@y", run, 3, scope).unwrap();
         assert_eq!(s.address("x@y").unwrap().unwrap().status, Status::Suppressed);
         s.commit_run(run, 0).unwrap();

@@ -46,23 +46,40 @@ fn generated(dir: &Path, seed: u64, size: u64) -> (PathBuf, Truth, Addresses) {
 
 fn exported(state: &Path) -> BTreeSet<String> {
     let out = ok(state, &["suppress", "-q", "--format", "txt"]);
-    String::from_utf8(out).unwrap().lines().map(String::from).collect()
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
 }
 
 /// What must be the same after any way of reading the same log.
 fn snapshot(state: &Path) -> (serde_json::Value, Vec<u8>, Vec<u8>) {
     let report = json(&ok(state, &["report", "-q", "--format", "json"]));
     let csv = ok(state, &["suppress", "-q", "--format", "csv", "--include-at-risk"]);
-    let pending = ok(state, &["suppress", "-q", "--format", "json", "--include-at-risk"]);
+    let pending = ok(
+        state,
+        &["suppress", "-q", "--format", "json", "--include-at-risk"],
+    );
     (report, csv, pending)
 }
 
 fn table_counts(state: &Path) -> Vec<i64> {
     let c = rusqlite::Connection::open(state).unwrap();
-    ["deliveries", "pending", "deferrals", "addresses", "inputs", "address_events"]
-        .iter()
-        .map(|t| c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap())
-        .collect()
+    [
+        "deliveries",
+        "pending",
+        "deferrals",
+        "addresses",
+        "inputs",
+        "address_events",
+    ]
+    .iter()
+    .map(|t| {
+        c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+            .unwrap()
+    })
+    .collect()
 }
 
 #[test]
@@ -70,7 +87,10 @@ fn the_exported_list_is_the_generators_suppression_set_and_never_a_block() {
     let dir = fresh_dir("state-truth");
     let (log, truth, sets) = generated(&dir, 5, 3 << 20);
     let state = dir.join("state.db");
-    let report = json(&ok(&state, &["analyze", "-q", "--format", "json", log.to_str().unwrap()]));
+    let report = json(&ok(
+        &state,
+        &["analyze", "-q", "--format", "json", log.to_str().unwrap()],
+    ));
     assert_eq!(report["suppression"]["total"], truth.suppressed);
     assert_eq!(report["suppression"]["new"], truth.suppressed);
     assert_eq!(report["suppression"]["at_risk"], truth.at_risk);
@@ -78,9 +98,15 @@ fn the_exported_list_is_the_generators_suppression_set_and_never_a_block() {
     let list = exported(&state);
     assert_eq!(list.len() as u64, truth.suppressed);
     assert_eq!(list, sets.suppressed);
-    assert!(!sets.blocked_only.is_empty(), "the log has addresses refused for sender-side blocks");
+    assert!(
+        !sets.blocked_only.is_empty(),
+        "the log has addresses refused for sender-side blocks"
+    );
     assert!(list.is_disjoint(&sets.blocked_only));
-    let with_risk = ok(&state, &["suppress", "-q", "--format", "json", "--include-at-risk"]);
+    let with_risk = ok(
+        &state,
+        &["suppress", "-q", "--format", "json", "--include-at-risk"],
+    );
     let at_risk: BTreeSet<String> = json(&with_risk)["suppressions"]
         .as_array()
         .unwrap()
@@ -90,9 +116,15 @@ fn the_exported_list_is_the_generators_suppression_set_and_never_a_block() {
         .collect();
     assert_eq!(at_risk, sets.at_risk);
     // No state: the same list from the logs alone.
-    let (code, out, err) = run(bouncectl().args(["suppress", "-q", "--no-state", "--format", "txt"]).arg(&log));
+    let (code, out, err) = run(bouncectl()
+        .args(["suppress", "-q", "--no-state", "--format", "txt"])
+        .arg(&log));
     assert_eq!(code, 0, "{err}");
-    let one_shot: BTreeSet<String> = String::from_utf8(out).unwrap().lines().map(String::from).collect();
+    let one_shot: BTreeSet<String> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
     assert_eq!(one_shot, sets.suppressed);
 }
 
@@ -102,14 +134,28 @@ fn five_appended_pieces_read_incrementally_equal_one_run_and_a_rerun_changes_not
     let (whole, truth, sets) = generated(&dir, 6, 3 << 20);
     let bytes = std::fs::read(&whole).unwrap();
     // Cut anywhere, mid-line included: only whole lines may be consumed.
-    let cuts = [0, bytes.len() / 7 + 13, bytes.len() / 3 + 5, bytes.len() / 2 + 101, bytes.len() * 4 / 5 + 7, bytes.len()];
+    let cuts = [
+        0,
+        bytes.len() / 7 + 13,
+        bytes.len() / 3 + 5,
+        bytes.len() / 2 + 101,
+        bytes.len() * 4 / 5 + 7,
+        bytes.len(),
+    ];
     let growing = dir.join("mail.log");
     let inc = dir.join("inc.db");
     for w in cuts.windows(2) {
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&growing).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&growing)
+            .unwrap();
         f.write_all(&bytes[w[0]..w[1]]).unwrap();
         drop(f);
-        ok(&inc, &["analyze", "-q", "--incremental", growing.to_str().unwrap()]);
+        ok(
+            &inc,
+            &["analyze", "-q", "--incremental", growing.to_str().unwrap()],
+        );
     }
     let one = dir.join("one.db");
     ok(&one, &["analyze", "-q", whole.to_str().unwrap()]);
@@ -120,15 +166,37 @@ fn five_appended_pieces_read_incrementally_equal_one_run_and_a_rerun_changes_not
     assert_eq!(a.2, b.2, "suppression JSON with the at-risk list");
     let d = &a.0["deliveries"];
     assert_eq!(
-        (d["total"].as_u64(), d["hard"].as_u64(), d["soft"].as_u64(), d["block"].as_u64(), d["pending"].as_u64()),
-        (Some(truth.total), Some(truth.hard), Some(truth.soft), Some(truth.block), Some(truth.pending))
+        (
+            d["total"].as_u64(),
+            d["hard"].as_u64(),
+            d["soft"].as_u64(),
+            d["block"].as_u64(),
+            d["pending"].as_u64()
+        ),
+        (
+            Some(truth.total),
+            Some(truth.hard),
+            Some(truth.soft),
+            Some(truth.block),
+            Some(truth.pending)
+        )
     );
     assert_eq!(d["deferral_attempts"].as_u64(), Some(truth.deferral_attempts));
     assert_eq!(exported(&inc), sets.suppressed);
 
     // Unchanged file: nothing is read and nothing changes.
     let before = table_counts(&inc);
-    let rerun = json(&ok(&inc, &["analyze", "-q", "--incremental", "--format", "json", growing.to_str().unwrap()]));
+    let rerun = json(&ok(
+        &inc,
+        &[
+            "analyze",
+            "-q",
+            "--incremental",
+            "--format",
+            "json",
+            growing.to_str().unwrap(),
+        ],
+    ));
     assert_eq!(rerun["inputs"][0]["lines"], 0);
     assert_eq!(rerun["suppression"]["new"], 0);
     assert_eq!(table_counts(&inc), before);
@@ -144,7 +212,13 @@ fn rotation_and_truncation_count_nothing_twice_and_lose_nothing() {
     let dir = fresh_dir("state-rotate");
     let (whole, _, _) = generated(&dir, 7, 2 << 20);
     let text = std::fs::read(&whole).unwrap();
-    let cut = |f: usize| text[..text.len() * f / 10].iter().rposition(|&c| c == b'\n').unwrap() + 1;
+    let cut = |f: usize| {
+        text[..text.len() * f / 10]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .unwrap()
+            + 1
+    };
     let (a, b, c) = (cut(3), cut(5), cut(8));
     let log = dir.join("mail.log");
     let log1 = dir.join("mail.log.1");
@@ -155,23 +229,49 @@ fn rotation_and_truncation_count_nothing_twice_and_lose_nothing() {
     std::fs::write(&log, &text[..a]).unwrap();
     ok(&inc, &["analyze", "-q", "--incremental", &s(&log)]);
     // Lines written after that run, then rotation: mail.log → mail.log.1.
-    std::fs::OpenOptions::new().append(true).open(&log).unwrap().write_all(&text[a..b]).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(&text[a..b])
+        .unwrap();
     std::fs::rename(&log, &log1).unwrap();
     std::fs::write(&log, &text[b..c]).unwrap();
     ok(&inc, &["analyze", "-q", "--incremental", &s(&log1), &s(&log)]);
     // Next rotation: mail.log.1 is compressed to mail.log.2.gz, mail.log → mail.log.1.
-    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&log2).unwrap(), flate2::Compression::fast());
+    let mut gz =
+        flate2::write::GzEncoder::new(std::fs::File::create(&log2).unwrap(), flate2::Compression::fast());
     gz.write_all(&std::fs::read(&log1).unwrap()).unwrap();
     gz.finish().unwrap();
     std::fs::remove_file(&log1).unwrap();
     std::fs::rename(&log, &log1).unwrap();
     std::fs::write(&log, b"").unwrap();
-    let out = json(&ok(&inc, &["analyze", "-q", "--incremental", "--format", "json", &s(&log2), &s(&log1), &s(&log)]));
-    let lines: u64 = out["inputs"].as_array().unwrap().iter().map(|i| i["lines"].as_u64().unwrap()).sum();
+    let out = json(&ok(
+        &inc,
+        &[
+            "analyze",
+            "-q",
+            "--incremental",
+            "--format",
+            "json",
+            &s(&log2),
+            &s(&log1),
+            &s(&log),
+        ],
+    ));
+    let lines: u64 = out["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["lines"].as_u64().unwrap())
+        .sum();
     assert_eq!(lines, 0, "nothing new after rotation: {out}");
     // copytruncate: mail.log is copied away and truncated in place, then written again.
     std::fs::write(&log, &text[c..]).unwrap();
-    ok(&inc, &["analyze", "-q", "--incremental", &s(&log2), &s(&log1), &s(&log)]);
+    ok(
+        &inc,
+        &["analyze", "-q", "--incremental", &s(&log2), &s(&log1), &s(&log)],
+    );
 
     let one = dir.join("one.db");
     ok(&one, &["analyze", "-q", &s(&whole)]);
@@ -193,7 +293,16 @@ fn a_run_killed_mid_way_leaves_the_state_as_an_uninterrupted_run() {
         seed ^= seed << 17;
         let delay = std::time::Duration::from_millis(50 + seed % 1500);
         let mut child = std::process::Command::new(&bin)
-            .args(["analyze", "-q", "--incremental", "--threads", "2", "--now", NOW, "--state"])
+            .args([
+                "analyze",
+                "-q",
+                "--incremental",
+                "--threads",
+                "2",
+                "--now",
+                NOW,
+                "--state",
+            ])
             .arg(&state)
             .arg(&log)
             .env("XDG_STATE_HOME", &dir)
@@ -239,21 +348,47 @@ fn exports_history_and_report_match_their_expected_files() {
         ("sparkpost", "sample.suppress.sparkpost.csv"),
     ] {
         let out = dir.join(file);
-        ok(&state, &["suppress", "-q", "--format", format, "--out", out.to_str().unwrap()]);
+        ok(
+            &state,
+            &[
+                "suppress",
+                "-q",
+                "--format",
+                format,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600, "{file}");
+            assert_eq!(
+                std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+                0o600,
+                "{file}"
+            );
         }
-        assert_matches_file(&Path::new("fixtures/state").join(file), &std::fs::read(&out).unwrap());
+        assert_matches_file(
+            &Path::new("fixtures/state").join(file),
+            &std::fs::read(&out).unwrap(),
+        );
     }
     let at_risk = ok(&state, &["suppress", "-q", "--include-at-risk"]);
     assert_matches_file(Path::new("fixtures/state/sample.suppress-at-risk.csv"), &at_risk);
-    for (address, name) in [("erin@gmx.de", "erin"), ("old.customer@gmail.com", "old-customer")] {
+    for (address, name) in [
+        ("erin@gmx.de", "erin"),
+        ("old.customer@gmail.com", "old-customer"),
+    ] {
         let table = ok(&state, &["history", address]);
-        assert_matches_file(&Path::new("fixtures/state").join(format!("sample.history.{name}.txt")), &table);
+        assert_matches_file(
+            &Path::new("fixtures/state").join(format!("sample.history.{name}.txt")),
+            &table,
+        );
         let js = ok(&state, &["history", address, "--format", "json"]);
-        assert_matches_file(&Path::new("fixtures/state").join(format!("sample.history.{name}.json")), &js);
+        assert_matches_file(
+            &Path::new("fixtures/state").join(format!("sample.history.{name}.json")),
+            &js,
+        );
     }
     let report = ok(&state, &["report"]);
     assert_matches_file(Path::new("fixtures/state/sample.report.txt"), &report);
@@ -261,7 +396,8 @@ fn exports_history_and_report_match_their_expected_files() {
     assert_matches_file(Path::new("fixtures/state/sample.report.json"), &report);
     // The report from the state is analyze's report, but for inputs and the
     // first event (a non-delivery line).
-    let (code, analyzed, _) = run(bouncectl().args(["analyze", "-q", "--no-state", "--format", "json", SAMPLE]));
+    let (code, analyzed, _) =
+        run(bouncectl().args(["analyze", "-q", "--no-state", "--format", "json", SAMPLE]));
     assert_eq!(code, 0);
     let (mut a, mut b) = (json(&analyzed), json(&report));
     for v in [&mut a, &mut b] {
@@ -278,7 +414,17 @@ fn since_limits_exports_and_the_report() {
     let state = sample_state(&dir);
     let all = ok(&state, &["suppress", "-q", "--format", "txt"]);
     assert_eq!(String::from_utf8_lossy(&all).lines().count(), 6);
-    let late = ok(&state, &["suppress", "-q", "--format", "txt", "--since", "2026-11-16T09:00:00Z"]);
+    let late = ok(
+        &state,
+        &[
+            "suppress",
+            "-q",
+            "--format",
+            "txt",
+            "--since",
+            "2026-11-16T09:00:00Z",
+        ],
+    );
     assert_eq!(String::from_utf8_lossy(&late), "erin@gmx.de\nnina@gmail.com\n");
     let none = ok(&state, &["suppress", "-q", "--format", "txt", "--since", "1d"]);
     assert!(none.is_empty());
@@ -293,12 +439,21 @@ fn since_limits_exports_and_the_report() {
 fn unsuppress_is_kept_and_old_outcomes_do_not_suppress_again() {
     let dir = fresh_dir("state-unsuppress");
     let state = sample_state(&dir);
-    let (code, _, err) = state_cmd(&state, &["unsuppress", "Erin@GMX.de", "--reason", "mailbox cleaned up"]);
+    let (code, _, err) = state_cmd(
+        &state,
+        &["unsuppress", "Erin@GMX.de", "--reason", "mailbox cleaned up"],
+    );
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("erin@gmx.de: unsuppressed (was soft bounce, mailboxfull)"), "{err}");
+    assert!(
+        err.contains("erin@gmx.de: unsuppressed (was soft bounce, mailboxfull)"),
+        "{err}"
+    );
     assert!(!exported(&state).contains("erin@gmx.de"));
     ok(&state, &["analyze", "-q", SAMPLE]);
-    assert!(!exported(&state).contains("erin@gmx.de"), "re-reading old logs suppressed it again");
+    assert!(
+        !exported(&state).contains("erin@gmx.de"),
+        "re-reading old logs suppressed it again"
+    );
     let h = json(&ok(&state, &["history", "erin@gmx.de", "--format", "json"]));
     assert_eq!(h["status"], "ok");
     let last = h["events"].as_array().unwrap().last().unwrap().clone();
@@ -322,14 +477,22 @@ fn filter_drops_suppressed_rows_and_says_why() {
     let out = dir.join("clean.csv");
     let (code, _, err) = state_cmd(
         &state,
-        &["filter", "fixtures/state/send-list.csv", "--out", out.to_str().unwrap()],
+        &[
+            "filter",
+            "fixtures/state/send-list.csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("kept 4 of 7 rows; dropped 3 suppressed: 2 hard (1 suspend, 1 userunknown), 1 soft (1 mailboxfull)"),
         "{err}"
     );
-    assert_matches_file(Path::new("fixtures/state/send-list.clean.csv"), &std::fs::read(&out).unwrap());
+    assert_matches_file(
+        Path::new("fixtures/state/send-list.clean.csv"),
+        &std::fs::read(&out).unwrap(),
+    );
 }
 
 #[test]
@@ -339,8 +502,14 @@ fn bad_state_files_and_usage_errors_are_clear() {
     std::fs::write(&junk, "this is my shopping list\n").unwrap();
     let (code, _, err) = state_cmd(&junk, &["analyze", "-q", SAMPLE]);
     assert_eq!(code, 1);
-    assert!(err.contains("not a bouncectl state database") && err.contains("left untouched"), "{err}");
-    assert_eq!(std::fs::read_to_string(&junk).unwrap(), "this is my shopping list\n");
+    assert!(
+        err.contains("not a bouncectl state database") && err.contains("left untouched"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&junk).unwrap(),
+        "this is my shopping list\n"
+    );
 
     let missing = dir.join("none.db");
     let (code, _, err) = state_cmd(&missing, &["suppress"]);
@@ -348,7 +517,9 @@ fn bad_state_files_and_usage_errors_are_clear() {
     assert!(err.contains("no state yet"), "{err}");
     assert!(!missing.exists());
 
-    let (code, _, err) = run(bouncectl().args(["analyze", "--incremental", "-"]).write_stdin("x\n"));
+    let (code, _, err) = run(bouncectl()
+        .args(["analyze", "--incremental", "-"])
+        .write_stdin("x\n"));
     assert_eq!(code, 2, "{err}");
     let (code, _, err) = run(bouncectl().args(["suppress", "--no-state"]));
     assert_eq!(code, 2, "{err}");
@@ -378,10 +549,22 @@ fn the_default_state_lives_under_xdg_state_home_with_private_modes() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&db).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(std::fs::metadata(db.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&db).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            std::fs::metadata(db.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o700
+        );
     }
-    let (code, out, _) = run(bouncectl().env("XDG_STATE_HOME", &dir).args(["suppress", "--format", "txt", "-q"]));
+    let (code, out, _) = run(bouncectl()
+        .env("XDG_STATE_HOME", &dir)
+        .args(["suppress", "--format", "txt", "-q"]));
     assert_eq!(code, 0);
     assert_eq!(String::from_utf8_lossy(&out).lines().count(), 6);
 }
