@@ -283,6 +283,10 @@ fn a_run_killed_mid_way_leaves_the_state_as_an_uninterrupted_run() {
     let dir = fresh_dir("state-kill");
     let (log, _, _) = generated(&dir, 8, 12 << 20);
     let state = dir.join("killed.db");
+    let fresh = dir.join("fresh.db");
+    let started = std::time::Instant::now();
+    ok(&fresh, &["analyze", "-q", "--incremental", log.to_str().unwrap()]);
+    let full = started.elapsed().as_millis() as u64;
     let bin = assert_cmd::cargo::cargo_bin("bouncectl");
     // A deterministic spread of delays, from before the first write to the commit.
     let mut seed = std::process::id() as u64 | 1;
@@ -291,7 +295,8 @@ fn a_run_killed_mid_way_leaves_the_state_as_an_uninterrupted_run() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let delay = std::time::Duration::from_millis(50 + seed % 1500);
+        // Somewhere between a tenth and nine tenths of a whole run.
+        let delay = std::time::Duration::from_millis(full / 10 + seed % (full * 8 / 10).max(1));
         let mut child = std::process::Command::new(&bin)
             .args([
                 "analyze",
@@ -320,8 +325,6 @@ fn a_run_killed_mid_way_leaves_the_state_as_an_uninterrupted_run() {
     }
     assert!(killed > 0, "no run was killed: make the log larger");
     ok(&state, &["analyze", "-q", "--incremental", log.to_str().unwrap()]);
-    let fresh = dir.join("fresh.db");
-    ok(&fresh, &["analyze", "-q", "--incremental", log.to_str().unwrap()]);
     assert_eq!(snapshot(&state), snapshot(&fresh));
     assert_eq!(table_counts(&state)[..4], table_counts(&fresh)[..4]);
 }
