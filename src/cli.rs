@@ -13,6 +13,9 @@ Examples:
   bouncectl analyze --fail-on critical mail.log    exit 3 when the bounce rate is critical
   bouncectl analyze mainlog ses-events.jsonl       an Exim log and an ESP export, merged in time order
   bouncectl classify '550 5.1.1 user unknown'      why a reply counts as hard, soft or block
+  bouncectl analyze --incremental --fail-on critical /var/log/mail.log*   from cron: only new lines
+  bouncectl suppress --out list.csv                export the suppression list from the state
+  bouncectl filter send-list.csv --out clean.csv   drop suppressed addresses before a campaign
 
 Exit codes: 0 ok · 1 runtime error · 2 usage error · 3 --fail-on threshold reached";
 
@@ -53,6 +56,17 @@ pub enum Command {
         after_long_help = crate::commands::classify::long_help(CLASSIFY_EXAMPLES)
     )]
     Classify(ClassifyArgs),
+    /// Export the suppression list (analyzing the logs given first)
+    #[command(after_help = SUPPRESS_EXAMPLES)]
+    Suppress(SuppressArgs),
+    /// The report computed from the state, without reading logs
+    Report(ReportArgs),
+    /// The timeline of one address: deliveries, outcomes, suppression
+    History(HistoryArgs),
+    /// Take addresses off the suppression list (kept in their history)
+    Unsuppress(UnsuppressArgs),
+    /// Drop suppressed addresses from a CSV send list
+    Filter(FilterArgs),
 }
 
 /// Report formats.
@@ -184,9 +198,250 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FIELD=HEADER,...", value_parser = ColumnMap::parse)]
     pub columns: Option<ColumnMap>,
 
-    /// Keep no state between runs (a pure one-shot report; currently the only mode)
+    /// Read only what is new since the last --incremental run: each input is
+    /// remembered by its first bytes and the offset read, through rotation
+    /// (mail.log → mail.log.1 → mail.log.2.gz) and truncation; deliveries
+    /// still waiting carry over to the next run
+    #[arg(long, conflicts_with = "no_state")]
+    pub incremental: bool,
+
+    /// Keep no state: a pure one-shot report (nothing read from or written to
+    /// the state database)
     #[arg(long)]
     pub no_state: bool,
+
+    #[command(flatten)]
+    pub state: StateOpts,
+}
+
+/// Where the state database is (shared by every command that uses it).
+#[derive(Debug, Clone, Args)]
+pub struct StateOpts {
+    /// State database [default: $XDG_STATE_HOME/bouncectl/state.db, else
+    /// ~/.local/state/bouncectl/state.db]
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+
+    /// Seconds to wait while another run holds the state's lock
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub lock_timeout: u64,
+}
+
+const SUPPRESS_EXAMPLES: &str = "\
+Examples:
+  bouncectl suppress --out suppressed.csv              the list from the state (CSV)
+  bouncectl suppress --format postfix-access --out /etc/postfix/bouncectl_suppressed
+  bouncectl suppress --format ses --out ses-import.csv   an Amazon SES import file
+  bouncectl suppress --since 7d --include-at-risk      what changed this week, watch list too
+  bouncectl suppress --no-state mail.log               one-shot: the list of these logs only
+
+CSV cells that begin with = + - @ (or a tab or CR) are prefixed with ' so that a
+spreadsheet does not run them as formulas.";
+
+/// Suppression list formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SuppressFormat {
+    /// address,class,reason,first_seen,last_seen,bounces,diagnostic
+    Csv,
+    /// One address per line
+    Txt,
+    /// bouncectl.suppression/v1 JSON document
+    Json,
+    /// Postfix access(5) map: `address REJECT text` (run postmap on it)
+    PostfixAccess,
+    /// Amazon SES suppression import CSV: address,BOUNCE (no header)
+    Ses,
+    /// SendGrid unsubscribe upload: one column `email`
+    Sendgrid,
+    /// Mailgun bounces import: address,code,error,created_at
+    Mailgun,
+    /// Postmark Suppressions API body: {"Suppressions":[{"EmailAddress":...}]}
+    Postmark,
+    /// SparkPost suppression upload: recipient,type,description
+    Sparkpost,
+}
+
+/// How logs are read and counted when a command analyzes them first.
+#[derive(Debug, Args)]
+pub struct AnalysisOpts {
+    /// Count local deliveries in the suppression decisions too
+    #[arg(long)]
+    pub include_local: bool,
+
+    /// Count our own bounce notifications (null sender) too
+    #[arg(long)]
+    pub include_notifications: bool,
+
+    /// Consecutive soft-bounced deliveries that suppress an address
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub promote_after: u32,
+
+    /// Year of syslog dates that carry none [default: from each file's modification time]
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i64).range(1970..=9999))]
+    pub year: Option<i64>,
+
+    /// Stop with an error at the first line in no known form
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Classification rules (TOML) that take precedence over the built-in ones
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+
+    /// Input format
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
+    pub input_format: InputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SuppressArgs {
+    /// Logs to analyze (recorded in the state) before exporting; without any,
+    /// the list is exported from the state as it is
+    #[arg(value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = SuppressFormat::Csv)]
+    pub format: SuppressFormat,
+
+    /// Write to FILE (atomically, mode 0600) instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Only addresses suppressed since then: 7d, 24h, 2w, or an RFC 3339 date
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// Also list at-risk addresses (soft bounces in a row, not yet
+    /// suppressed); csv, txt and json only
+    #[arg(long)]
+    pub include_at_risk: bool,
+
+    /// Read only what is new in the inputs since the last incremental run
+    #[arg(long, conflicts_with = "no_state")]
+    pub incremental: bool,
+
+    /// Keep no state: the list of the inputs given only
+    #[arg(long)]
+    pub no_state: bool,
+
+    #[command(flatten)]
+    pub analysis: AnalysisOpts,
+
+    #[command(flatten)]
+    pub state: StateOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Only deliveries from then on: 7d, 24h, 2w, or an RFC 3339 date
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+
+    /// Write the report to FILE (atomically) instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Rows in the by-domain breakdown (0: all)
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// Count local deliveries in the rates
+    #[arg(long)]
+    pub include_local: bool,
+
+    /// Count our own bounce notifications in the rates
+    #[arg(long)]
+    pub include_notifications: bool,
+
+    /// Exit with code 3 when the bounce rate reaches this band
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+
+    /// Bounce rate where the warning band starts (2% or 0.02)
+    #[arg(long, value_name = "RATE", default_value = "2%", value_parser = parse_rate)]
+    pub warn: f64,
+
+    /// Bounce rate above which the band is critical (5% or 0.05)
+    #[arg(long, value_name = "RATE", default_value = "5%", value_parser = parse_rate)]
+    pub crit: f64,
+
+    /// Final deliveries a domain needs before its own block rate can raise a
+    /// warning or critical alert
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub min_volume: u64,
+
+    #[command(flatten)]
+    pub state: StateOpts,
+}
+
+/// Formats of `history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// Aligned columns for a person
+    Table,
+    /// bouncectl.history/v1 JSON document
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The recipient address
+    #[arg(value_name = "ADDRESS")]
+    pub address: String,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = HistoryFormat::Table)]
+    pub format: HistoryFormat,
+
+    #[command(flatten)]
+    pub state: StateOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct UnsuppressArgs {
+    /// Addresses to take off the list
+    #[arg(value_name = "ADDRESS", required = true)]
+    pub addresses: Vec<String>,
+
+    /// Why (kept in the address's history)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+
+    #[command(flatten)]
+    pub state: StateOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// The send list (CSV with a header row)
+    #[arg(value_name = "LIST.csv")]
+    pub list: PathBuf,
+
+    /// The column with the addresses: its header name, or its number (1 is the
+    /// first) [default: found by header name: email, e-mail, email address, mail,
+    /// address, recipient]
+    #[arg(long, value_name = "NAME|N")]
+    pub column: Option<String>,
+
+    /// The list has no header row
+    #[arg(long)]
+    pub no_header: bool,
+
+    /// Field delimiter [default: the most frequent of , ; and tab in the first line]
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<char>,
+
+    /// Where to write the kept rows (atomically, mode 0600; - for standard output)
+    #[arg(short, long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub state: StateOpts,
 }
 
 const CLASSIFY_EXAMPLES: &str = "\

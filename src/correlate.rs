@@ -3,9 +3,11 @@
 //! after its `removed` line.
 
 use crate::model::{
-    Attempt, AttemptStatus, Class, Event, EventKind, MsgId, Outcome, Reason, Scope, SuppressCause,
+    Attempt, AttemptParts, AttemptStatus, Class, Deferral, Event, EventKind, MsgId, Outcome, Reason, Scope,
+    SuppressCause, Verdict,
 };
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 /// One message to one recipient, with its final (or pending) outcome. A view
 /// into the correlator's state: a sink copies what it keeps, so deliveries
@@ -53,6 +55,12 @@ pub trait Sink {
     fn delivery(&mut self, delivery: Delivery<'_>);
     /// A deferral attempt (a delivery may have many).
     fn deferral(&mut self, attempt: &Attempt, ts: i64, notification: bool);
+    /// A deferral attempt with its message id and input index, which a store
+    /// needs to keep it; by default the same as [`Sink::deferral`].
+    fn deferral_in(&mut self, msg: MsgId, attempt: &Attempt, ts: i64, notification: bool, source: usize) {
+        let _ = (msg, source);
+        self.deferral(attempt, ts, notification);
+    }
     /// An ESP's own class for a bounce, just before its delivery (ESP inputs
     /// only): our verdict is in the delivery; the two may disagree.
     fn esp_label(&mut self, _delivery: &Delivery<'_>, _label: Class) {}
@@ -233,7 +241,7 @@ impl Correlator {
         let outcome = match attempt.status {
             AttemptStatus::Deferred => {
                 state.deferrals += 1;
-                sink.deferral(&attempt, ts, notification);
+                sink.deferral_in(msg, &attempt, ts, notification, source);
                 state.last = Some(attempt);
                 return;
             }
@@ -363,6 +371,187 @@ impl Correlator {
     }
 }
 
+/// The correlator's in-flight messages in a form that can be stored between
+/// runs, so that an incremental run continues deliveries a previous run left
+/// waiting: a deferral in one run and the bounce in the next are one
+/// delivery. In-flight messages are few, so this stays small.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub messages: Vec<MessageSnapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageSnapshot {
+    pub msg: String,
+    pub sender: Option<String>,
+    pub notification: bool,
+    pub rcpts: Vec<RcptSnapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RcptSnapshot {
+    /// Hash of the recipient (what a done recipient is recognised by).
+    pub hash: u64,
+    pub deferrals: u32,
+    pub first_ts: i64,
+    pub last_ts: i64,
+    pub local: bool,
+    pub done: bool,
+    /// Input index the recipient's last line came from.
+    pub source: usize,
+    /// The last deferral of a pending recipient.
+    pub last: Option<AttemptSnapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptSnapshot {
+    pub rcpt: String,
+    pub relay: Option<String>,
+    pub status_code: Option<String>,
+    pub diagnostic: String,
+    pub local: bool,
+    pub verdict: Option<VerdictSnapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerdictSnapshot {
+    pub class: Class,
+    pub reason: Reason,
+    pub rule: String,
+    pub deferral: Option<Deferral>,
+}
+
+fn scope_of(local: bool) -> Scope {
+    if local {
+        Scope::Local
+    } else {
+        Scope::Outbound
+    }
+}
+
+/// A rule id as the `&'static str` verdicts carry: the classifier's ids are
+/// static; an id read back from storage is leaked once (there are few).
+pub fn intern_rule(rule: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    static RULES: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    let mut guard = match RULES.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let set = guard.get_or_insert_with(HashSet::new);
+    if let Some(found) = set.get(rule) {
+        return found;
+    }
+    let leaked: &'static str = Box::leak(rule.to_string().into_boxed_str());
+    set.insert(leaked);
+    leaked
+}
+
+impl AttemptSnapshot {
+    fn of(a: &Attempt) -> AttemptSnapshot {
+        AttemptSnapshot {
+            rcpt: a.rcpt().into(),
+            relay: a.relay().map(String::from),
+            status_code: a.status_code().map(String::from),
+            diagnostic: a.diagnostic().into(),
+            local: a.scope == Scope::Local,
+            verdict: a.verdict.map(|v| VerdictSnapshot {
+                class: v.class,
+                reason: v.reason,
+                rule: v.rule.into(),
+                deferral: v.deferral,
+            }),
+        }
+    }
+
+    fn attempt(&self) -> Attempt {
+        Attempt::new(AttemptParts {
+            rcpt: self.rcpt.as_bytes(),
+            status: AttemptStatus::Deferred,
+            scope: scope_of(self.local),
+            relay: self.relay.as_deref().map(str::as_bytes),
+            diagnostic: self.diagnostic.as_bytes(),
+            verdict: self.verdict.as_ref().map(|v| Verdict {
+                class: v.class,
+                reason: v.reason,
+                rule: intern_rule(&v.rule),
+                deferral: v.deferral,
+            }),
+            status_code: self.status_code.as_deref(),
+        })
+    }
+}
+
+impl Correlator {
+    /// The in-flight messages, in a stable order (by message id).
+    pub fn snapshot(&self) -> Snapshot {
+        let mut messages: Vec<MessageSnapshot> = self
+            .messages
+            .iter()
+            .map(|(id, m)| MessageSnapshot {
+                msg: id.as_str().into(),
+                sender: m.sender.as_deref().map(String::from),
+                notification: m.notification,
+                rcpts: m
+                    .rcpts
+                    .list
+                    .iter()
+                    .map(|r| RcptSnapshot {
+                        hash: r.hash,
+                        deferrals: r.deferrals,
+                        first_ts: r.first_ts,
+                        last_ts: r.last_ts,
+                        local: r.scope == Scope::Local,
+                        done: r.done,
+                        source: r.source,
+                        last: r.last.as_ref().map(AttemptSnapshot::of),
+                    })
+                    .collect(),
+            })
+            .collect();
+        messages.sort_by(|a, b| a.msg.cmp(&b.msg));
+        Snapshot { messages }
+    }
+
+    /// Whether nothing is in flight.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// A correlator that continues where `snapshot` left off. `source` maps
+    /// each stored input index to one of this run (a message whose id cannot
+    /// be a message id is dropped).
+    pub fn restore(snapshot: &Snapshot, mut source: impl FnMut(usize) -> usize) -> Correlator {
+        let mut c = Correlator::new();
+        for m in &snapshot.messages {
+            let Some(id) = MsgId::new(m.msg.as_bytes()) else {
+                continue;
+            };
+            let mut message = Message {
+                sender: m.sender.as_deref().map(Into::into),
+                notification: m.notification,
+                rcpts: Rcpts::default(),
+            };
+            for r in &m.rcpts {
+                let state = RcptState {
+                    hash: r.hash,
+                    deferrals: r.deferrals,
+                    first_ts: r.first_ts,
+                    last_ts: r.last_ts,
+                    scope: scope_of(r.local),
+                    last: r.last.as_ref().map(AttemptSnapshot::attempt),
+                    done: r.done,
+                    source: source(r.source),
+                };
+                message.rcpts.get_or_insert_with(r.hash, || state);
+            }
+            c.messages.insert(id, message);
+        }
+        c
+    }
+}
+
 fn flush_pending(msg: MsgId, message: Message, sink: &mut impl Sink) {
     let notification = message.is_notification();
     let mut pending: Vec<(RcptState, Attempt)> = message
@@ -397,7 +586,6 @@ fn flush_pending(msg: MsgId, message: Message, sink: &mut impl Sink) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AttemptParts, Verdict};
 
     /// What the tests look at of a delivery.
     #[derive(Debug)]
@@ -553,5 +741,65 @@ mod tests {
         assert_eq!(out.deliveries.len(), 1);
         assert_eq!(out.deliveries[0].outcome, Outcome::Pending);
         assert!(out.deliveries[0].notification);
+    }
+
+    fn events() -> Vec<(&'static str, EventKind)> {
+        vec![
+            ("AAAAA1", EventKind::Sender { from: "me@x".into() }),
+            (
+                "AAAAA1",
+                attempt("a@b", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
+            ("AAAAA1", attempt("c@d", AttemptStatus::Sent, None)),
+            (
+                "BBBBB1",
+                attempt("e@f", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
+            ("AAAAA1", attempt("c@d", AttemptStatus::Sent, None)),
+            (
+                "AAAAA1",
+                attempt("a@b", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
+            (
+                "AAAAA1",
+                attempt("a@b", AttemptStatus::Bounced, Some(Class::Hard)),
+            ),
+            ("AAAAA1", EventKind::Removed),
+            ("BBBBB1", EventKind::Expired),
+            (
+                "CCCCC1",
+                attempt("g@h", AttemptStatus::Deferred, Some(Class::Soft)),
+            ),
+        ]
+    }
+
+    #[test]
+    fn snapshot_and_restore_continue_deliveries_across_runs() {
+        let whole = run(events());
+        let whole: Vec<String> = whole.deliveries.iter().map(|d| format!("{d:?}")).collect();
+        for split in 0..=events().len() {
+            let mut sink = Collect::default();
+            let mut c = Correlator::new();
+            let all = events();
+            for (i, (msg, kind)) in all.into_iter().enumerate() {
+                if i == split {
+                    let json = serde_json::to_string(&c.snapshot()).unwrap();
+                    let snap: Snapshot = serde_json::from_str(&json).unwrap();
+                    c = Correlator::restore(&snap, |s| s);
+                }
+                c.push(
+                    Event {
+                        ts: i as i64,
+                        msg: id(msg),
+                        kind,
+                    },
+                    0,
+                    &mut sink,
+                );
+            }
+            c.finish(&mut sink);
+            let got: Vec<String> = sink.deliveries.iter().map(|d| format!("{d:?}")).collect();
+            assert_eq!(got, whole, "split at {split}");
+        }
     }
 }

@@ -232,6 +232,34 @@ pub fn generate(cfg: &Config, out: impl Write) -> io::Result<Truth> {
     Generator::new(cfg.clone(), out).run()
 }
 
+/// Which addresses end where, by the rules of DESIGN.md §1 (default options).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Addresses {
+    pub suppressed: std::collections::BTreeSet<String>,
+    pub at_risk: std::collections::BTreeSet<String>,
+    /// Addresses whose only failures were sender-side blocks: never suppressed.
+    pub blocked_only: std::collections::BTreeSet<String>,
+}
+
+/// [`generate`], and the exact address sets behind the truth's counts.
+pub fn generate_with_addresses(cfg: &Config, out: impl Write) -> io::Result<(Truth, Addresses)> {
+    let mut g = Generator::new(cfg.clone(), out);
+    g.keep_addresses = true;
+    let truth = g.run_inner()?;
+    let mut sets = Addresses::default();
+    for (&address, s) in &g.streaks {
+        let name = g.address(address, g.pick_domain_for(address));
+        if s.suppressed {
+            sets.suppressed.insert(name);
+        } else if s.soft > 0 {
+            sets.at_risk.insert(name);
+        } else if g.blocked.contains(&address) && !g.failed.contains(&address) {
+            sets.blocked_only.insert(name);
+        }
+    }
+    Ok((truth, sets))
+}
+
 struct Generator<W: Write> {
     cfg: Config,
     rng: Rng,
@@ -250,6 +278,10 @@ struct Generator<W: Write> {
     /// Time of the last new message: work due more than an hour after it is
     /// left undone, so deferrals still waiting then stay pending.
     last_message: i64,
+    /// Whether to remember which addresses were blocked / hard or soft bounced.
+    keep_addresses: bool,
+    blocked: std::collections::HashSet<u64>,
+    failed: std::collections::HashSet<u64>,
 }
 
 struct Counting<W> {
@@ -297,6 +329,9 @@ impl<W: Write> Generator<W> {
             stamp_cache: (i64::MIN, String::new()),
             pid: 1000,
             last_message: cfg.start,
+            keep_addresses: false,
+            blocked: Default::default(),
+            failed: Default::default(),
             cfg,
         }
     }
@@ -492,6 +527,17 @@ impl<W: Write> Generator<W> {
     }
 
     fn record_final(&mut self, address: u64, outcome: Plan) {
+        if self.keep_addresses {
+            match outcome {
+                Plan::Block => {
+                    self.blocked.insert(address);
+                }
+                Plan::Hard | Plan::Soft | Plan::DeferThenExpire => {
+                    self.failed.insert(address);
+                }
+                _ => {}
+            }
+        }
         let s = self.streaks.entry(address).or_default();
         if s.suppressed {
             self.truth.violations += 1;
@@ -687,6 +733,10 @@ impl<W: Write> Generator<W> {
     }
 
     fn run(mut self) -> io::Result<Truth> {
+        self.run_inner()
+    }
+
+    fn run_inner(&mut self) -> io::Result<Truth> {
         let mut t = self.cfg.start;
         let interval = self.cfg.message_interval.max(1);
         loop {
@@ -734,6 +784,6 @@ impl<W: Write> Generator<W> {
             .filter(|s| !s.suppressed && s.soft > 0)
             .count() as u64;
         self.out.inner.flush()?;
-        Ok(self.truth)
+        Ok(self.truth.clone())
     }
 }

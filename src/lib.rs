@@ -18,3 +18,5 @@ pub mod output;
 pub mod parse;
 pub mod pipeline;
 pub mod report;
+pub mod state;
+pub mod suppression;

@@ -15,8 +15,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::tz::TimeZone;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::Arc;
 
 /// How to read the inputs.
 #[derive(Clone)]
@@ -51,13 +52,83 @@ pub struct ReadSummary {
     pub warnings: Vec<String>,
     /// An input could not be read to its end.
     pub had_errors: bool,
+    /// Where reading of each input started and ended (parallel to `inputs`),
+    /// for incremental runs.
+    pub positions: Vec<InputPosition>,
 }
 
-struct Prepared {
+/// Bytes of an input's (decompressed) start that identify it across runs.
+pub const IDENTITY_HEAD: usize = 4096;
+
+/// What identifies an input across runs, besides its name: an incremental
+/// run recognises a log it read before, under a new name after rotation,
+/// by its first bytes.
+#[derive(Debug, Clone)]
+pub struct InputIdentity {
+    pub name: String,
+    /// Up to [`IDENTITY_HEAD`] first bytes of the content (decompressed).
+    pub head: Vec<u8>,
+    /// Device and inode, for a regular file.
+    pub file_id: Option<(u64, u64)>,
+    /// Size on disk (compressed size for compressed files).
+    pub disk_size: Option<u64>,
+    pub mtime: Option<i64>,
+    pub compressed: bool,
+    pub stdin: bool,
+    /// A document format (an ESP export), read whole: never appended to.
+    pub document: bool,
+}
+
+/// Where an incremental run reads an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// Nothing new: do not read it at all.
+    Skip,
+    /// Read from this offset of the content (decompressed bytes); of an
+    /// uncompressed file only whole lines, up to its size when opened.
+    From(u64),
+}
+
+/// Where reading of an input started and where it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InputPosition {
+    /// Offset of the content where reading started.
+    pub start: u64,
+    /// Offset after the last byte consumed: the end of the last whole line
+    /// of an uncompressed file.
+    pub end: u64,
+    /// The input was read to the end planned, without a read error.
+    pub complete: bool,
+    /// A compressed input was shorter than the planned start (a file still
+    /// being compressed?): nothing was read from it.
+    pub short: bool,
+}
+
+/// An input opened and read ahead, ready to read (see [`open_inputs`]).
+pub struct Prepared {
     opened: input::Opened,
     clock: SyslogClock,
     format: Format,
     first: Option<i64>,
+    identity: InputIdentity,
+    plan: Option<Plan>,
+}
+
+impl Prepared {
+    /// The name used in reports.
+    pub fn name(&self) -> &str {
+        &self.opened.name
+    }
+
+    pub fn identity(&self) -> &InputIdentity {
+        &self.identity
+    }
+
+    /// Reads only part of this input (incremental runs); without a plan the
+    /// whole input is read.
+    pub fn set_plan(&mut self, plan: Plan) {
+        self.plan = Some(plan);
+    }
 }
 
 fn clock_for(opened: &input::Opened, opts: &ReadOptions) -> SyslogClock {
@@ -120,12 +191,24 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
             Format::Exim => crate::parse::exim::first_time(&head, &clock),
             _ => first_time(&head, &clock),
         };
+        let identity = InputIdentity {
+            name: opened.name.clone(),
+            head: head[..head.len().min(IDENTITY_HEAD)].to_vec(),
+            file_id: opened.file_id,
+            disk_size: opened.size,
+            mtime: opened.mtime,
+            compressed: opened.compression != input::Compression::None,
+            stdin: *source == Source::Stdin,
+            document: !format.is_line_oriented(),
+        };
         opened.reader = Box::new(std::io::Cursor::new(head).chain(rest));
         prepared.push(Prepared {
             opened,
             clock,
             format,
             first,
+            identity,
+            plan: None,
         });
     }
     // Stable: inputs without a timestamp keep their place after the others.
@@ -138,16 +221,87 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
 pub fn read_all(
     sources: &[Source],
     opts: &ReadOptions,
+    on_event: impl FnMut(Event, usize),
+) -> Result<ReadSummary> {
+    read_inputs(open_inputs(sources, opts)?, opts, on_event)
+}
+
+/// The first half of [`read_all`]: opens every input and orders them oldest
+/// first. The caller may look at each input's identity and plan what to read
+/// of it before [`read_inputs`].
+pub fn open_inputs(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, InputError> {
+    prepare(sources, opts)
+}
+
+/// Applies an input's plan: positions its reader at the planned start and,
+/// for an uncompressed file, limits it to whole lines. Returns the reading
+/// start, a counter of the bytes that will be consumed, and whether the
+/// input turned out shorter than the start.
+fn position(p: &mut Prepared) -> std::io::Result<Option<(u64, Arc<AtomicU64>, bool)>> {
+    let Some(plan) = p.plan else {
+        return Ok(None);
+    };
+    let counter = Arc::new(AtomicU64::new(0));
+    let opened = &mut p.opened;
+    let start = match plan {
+        Plan::Skip => {
+            opened.reader = Box::new(std::io::empty());
+            return Ok(Some((0, counter, false)));
+        }
+        Plan::From(start) => start,
+    };
+    if opened.plain_file.is_some() {
+        let end = opened.last_line_end(start)?.unwrap_or(start);
+        opened.seek_plain(start, end - start)?;
+    } else if start > 0 {
+        let skipped = std::io::copy(&mut opened.reader.by_ref().take(start), &mut std::io::sink())?;
+        if skipped < start {
+            counter.store(skipped, Ordering::Relaxed);
+            opened.reader = Box::new(std::io::empty());
+            return Ok(Some((0, counter, true)));
+        }
+    }
+    let inner = std::mem::replace(&mut opened.reader, Box::new(std::io::empty()));
+    opened.reader = Box::new(Counted {
+        inner,
+        count: Arc::clone(&counter),
+    });
+    Ok(Some((start, counter, false)))
+}
+
+/// Counts the bytes consumed from an input's content.
+struct Counted {
+    inner: Box<dyn Read + Send>,
+    count: Arc<AtomicU64>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The second half of [`read_all`]: reads the inputs `open_inputs` gave, in
+/// that order, each according to its plan.
+pub fn read_inputs(
+    prepared: Vec<Prepared>,
+    opts: &ReadOptions,
     mut on_event: impl FnMut(Event, usize),
 ) -> Result<ReadSummary> {
-    let mut prepared = prepare(sources, opts)?;
+    let mut prepared = prepared;
     // Document inputs (ESP exports) are read whole first; their events join
-    // the stream of log events in time order (see `crate::merge`).
+    // the stream of log events in time order (see `crate::merge`). An
+    // incremental run skips a document it read before, unchanged.
     let mut merger = crate::merge::Merger::default();
     let mut documents = BTreeMap::new();
     let mut doc_summary = ReadSummary::default();
     for (index, p) in prepared.iter_mut().enumerate() {
         if !p.format.is_line_oriented() {
+            if p.plan == Some(Plan::Skip) {
+                p.opened.reader = Box::new(std::io::empty());
+            }
             let ctx = LineContext {
                 clock: &p.clock,
                 classifier: opts.classifier,
@@ -169,7 +323,7 @@ pub fn read_all(
             doc_summary.warnings.extend(doc.warnings);
             doc_summary.had_errors |= doc.had_error;
             merger.add(doc.events, index);
-            documents.insert(index, doc.report);
+            documents.insert(index, (doc.report, doc.had_error));
         }
     }
     let pool = rayon::ThreadPoolBuilder::new()
@@ -181,14 +335,22 @@ pub fn read_all(
     let bar = progress_bar(opts.progress, total_size);
     let mut summary = doc_summary;
     let mut done_bytes = 0u64;
-    for (index, p) in prepared.into_iter().enumerate() {
+    for (index, mut p) in prepared.into_iter().enumerate() {
         let name = p.opened.name.clone();
         let size = p.opened.size.unwrap_or(0);
-        if let Some(report) = documents.remove(&index) {
+        if let Some((report, had_error)) = documents.remove(&index) {
             done_bytes += size;
             summary.inputs.push(report);
+            summary.positions.push(InputPosition {
+                start: 0,
+                end: 0,
+                complete: !had_error,
+                short: false,
+            });
             continue;
         }
+        let errors_before = summary.had_errors;
+        let planned = position(&mut p).with_context(|| format!("{name}: cannot position the input"))?;
         let report = read_one(
             p,
             index,
@@ -201,6 +363,24 @@ pub fn read_all(
         )?;
         done_bytes += size;
         summary.inputs.push(report);
+        let position = match planned {
+            Some((start, counter, short)) => {
+                let end = start + counter.load(Ordering::Relaxed);
+                InputPosition {
+                    start,
+                    end: if short { start } else { end },
+                    complete: !short && summary.had_errors == errors_before,
+                    short,
+                }
+            }
+            None => InputPosition::default(),
+        };
+        if position.short {
+            summary.warnings.push(format!(
+                "{name}: shorter than when last read (still being compressed?); nothing read from it"
+            ));
+        }
+        summary.positions.push(position);
         let _ = name;
     }
     merger.finish(&mut on_event);

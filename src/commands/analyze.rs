@@ -4,12 +4,18 @@ use super::{load_classifier, Exit, Global, UsageError};
 use crate::aggregate::{Aggregator, Settings};
 use crate::cli::{AnalyzeArgs, FailOn, InputFormat, ReportFormat};
 use crate::correlate::Correlator;
+use crate::correlate::Snapshot;
 use crate::input::Source;
 use crate::output;
+use crate::parse::timestamp::format_rfc3339;
 use crate::parse::Format;
+use crate::pipeline::InputIdentity;
 use crate::pipeline::{self, ReadOptions};
-use crate::report::{json::Json, table::TableFormat, Level, Render, Report};
+use crate::report::{json::Json, table::TableFormat, Level, Render, Report, Suppression, SuppressionCauses};
+use crate::state::record::Recorder;
+use crate::state::{incremental, review_address, CountsQuery, ScopeFilter, StateError, Store};
 use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
 use std::io::{IsTerminal, Write};
 
 pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
@@ -60,8 +66,26 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         columns: args.columns.clone(),
     };
 
-    let report = analyze(&sources, &opts, settings, global.quiet)?;
-    let (report, had_errors) = report;
+    let (report, had_errors) = if args.no_state {
+        analyze(&sources, &opts, settings, global.quiet)?
+    } else {
+        if args.incremental && sources.contains(&Source::Stdin) {
+            return Err(UsageError(
+                "--incremental reads files it can find again: standard input cannot be read incrementally"
+                    .into(),
+            )
+            .into());
+        }
+        let mut store = super::open_state(&args.state, true)?;
+        let job = Job {
+            command: "analyze",
+            incremental: args.incremental,
+            now: global.now,
+            quiet: global.quiet,
+        };
+        let done = analyze_into_state(&mut store, &sources, &opts, settings, &job)?;
+        (done.report, done.had_errors)
+    };
     let bytes = render(&report, args.format);
     match &args.out {
         Some(path) => output::write_atomic(path, &bytes, None)?,
@@ -85,7 +109,7 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
 }
 
 /// The format `--input-format` forces (`None`: recognise each input's).
-fn input_format(f: InputFormat) -> Option<Format> {
+pub fn input_format(f: InputFormat) -> Option<Format> {
     Some(match f {
         InputFormat::Auto => return None,
         InputFormat::Postfix => Format::Postfix,
@@ -119,24 +143,243 @@ pub fn analyze(
         correlator.push(event, source, &mut aggregator);
     })?;
     correlator.finish(&mut aggregator);
-    // An input that could not be read to its end is an error (exit 1): said
-    // even with --quiet, which only silences warnings.
-    let errors: Vec<&str> = summary.inputs.iter().filter_map(|i| i.error.as_deref()).collect();
-    for e in &errors {
-        eprintln!("bouncectl: error: {e}");
-    }
-    if !quiet {
-        for w in summary.warnings.iter().filter(|w| !errors.contains(&w.as_str())) {
-            eprintln!("bouncectl: warning: {w}");
-        }
-    }
+    print_notes(&summary, &[], quiet);
     let report = aggregator.finish(summary.inputs, summary.first, summary.last);
     Ok((report, summary.had_errors))
 }
+
+/// How a run records into the state.
+pub struct Job {
+    /// Recorded with the run (`analyze`, `suppress`).
+    pub command: &'static str,
+    pub incremental: bool,
+    /// The clock (`--now`).
+    pub now: i64,
+    pub quiet: bool,
+}
+
+/// What a recording run gives back.
+pub struct Done {
+    pub report: Report,
+    /// An input could not be read to its end.
+    pub had_errors: bool,
+}
+
+/// The host name stored with deliveries; one host per store until issue 10.
+pub const HOST: &str = "";
+
+/// The correlator's in-flight messages as stored between incremental runs,
+/// with the names of the inputs their indexes refer to.
+#[derive(Serialize, Deserialize)]
+struct SavedFlight {
+    version: u32,
+    sources: Vec<String>,
+    snapshot: Snapshot,
+}
+
+/// Reads, correlates, aggregates and records everything into the store in
+/// one transaction (a second run waits for the lock; a killed run leaves the
+/// store as it was). `--incremental` reads only new bytes and carries
+/// in-flight deliveries over from the last incremental run. The report's
+/// suppression numbers come from the state.
+pub fn analyze_into_state(
+    store: &mut dyn Store,
+    sources: &[Source],
+    opts: &ReadOptions,
+    settings: Settings,
+    job: &Job,
+) -> Result<Done> {
+    let run = store.begin_run(job.command, job.now)?;
+    match record_run(store, run, sources, opts, settings, job) {
+        Ok(done) => {
+            store.commit_run(run, job.now)?;
+            Ok(done)
+        }
+        Err(e) => {
+            let _ = store.rollback_run();
+            Err(e)
+        }
+    }
+}
+
+fn record_run(
+    store: &mut dyn Store,
+    run: i64,
+    sources: &[Source],
+    opts: &ReadOptions,
+    settings: Settings,
+    job: &Job,
+) -> Result<Done> {
+    let location = store.location().to_string();
+    let scope = ScopeFilter {
+        include_local: settings.include_local,
+        include_notifications: settings.include_notifications,
+    };
+    let promote_after = settings.promote_after;
+    let mut prepared = pipeline::open_inputs(sources, opts)?;
+    let names: Vec<String> = prepared.iter().map(|p| p.name().to_string()).collect();
+    let mut notes = Vec::new();
+    let plans = if job.incremental {
+        let marks = store.input_marks(HOST)?;
+        let identities: Vec<&InputIdentity> = prepared.iter().map(|p| p.identity()).collect();
+        let plans = incremental::plan(&marks, &identities);
+        for (p, planned) in prepared.iter_mut().zip(&plans) {
+            p.set_plan(planned.plan);
+            notes.extend(planned.note.clone());
+        }
+        Some(plans)
+    } else {
+        None
+    };
+    let identities: Vec<InputIdentity> = prepared.iter().map(|p| p.identity().clone()).collect();
+    let saved: Option<SavedFlight> = match job.incremental {
+        true => match store.snapshot(HOST)? {
+            Some(json) => Some(serde_json::from_str(&json).map_err(|e| StateError::Data {
+                path: location.clone(),
+                detail: format!("saved in-flight deliveries: {e}"),
+            })?),
+            None => None,
+        },
+        false => None,
+    };
+    let mut recorder = Recorder::new(store, run, HOST, names, Aggregator::new(settings));
+    let mut correlator = match &saved {
+        Some(saved) => {
+            let indexes: Vec<usize> = saved.sources.iter().map(|n| recorder.source_index(n)).collect();
+            Correlator::restore(&saved.snapshot, |i| indexes.get(i).copied().unwrap_or(0))
+        }
+        None => Correlator::new(),
+    };
+    let summary = pipeline::read_inputs(prepared, opts, |event, source| {
+        correlator.push(event, source, &mut recorder);
+    })?;
+    let flight = job.incremental.then(|| {
+        let snapshot = correlator.snapshot();
+        let mut sources: Vec<String> = Vec::new();
+        let mut snapshot = snapshot;
+        for m in &mut snapshot.messages {
+            for r in &mut m.rcpts {
+                let name = recorder.source_name(r.source).to_string();
+                r.source = match sources.iter().position(|s| *s == name) {
+                    Some(i) => i,
+                    None => {
+                        sources.push(name);
+                        sources.len() - 1
+                    }
+                };
+            }
+        }
+        SavedFlight {
+            version: 1,
+            sources,
+            snapshot,
+        }
+    });
+    correlator.finish(&mut recorder);
+    let (error, aggregator, signalled) = recorder.finish();
+    if let Some(e) = error {
+        return Err(e.into());
+    }
+    print_notes(&summary, &notes, job.quiet);
+    if job.incremental && summary.had_errors {
+        // Offsets and in-flight deliveries must describe the same bytes: a
+        // half-read input would make the next run skip or repeat lines.
+        anyhow::bail!(
+            "{location}: state not updated, because an input could not be read to its end (see the \
+             error above); fix or leave out that input and run again"
+        );
+    }
+    if let (Some(plans), Some(flight)) = (plans, flight) {
+        for ((planned, identity), position) in plans.iter().zip(&identities).zip(&summary.positions) {
+            if let Some(mark) = incremental::after_read(planned, identity, position, HOST, job.now) {
+                store.save_input_mark(&mark)?;
+            }
+        }
+        store.prune_input_marks(HOST, job.now - FORGET_INPUTS_AFTER)?;
+        let json = serde_json::to_string(&flight).context("cannot save the in-flight deliveries")?;
+        store.save_snapshot(HOST, &json)?;
+    }
+    for address in store.changed_addresses(run)? {
+        review_address(store, &address, run, promote_after, scope)?;
+    }
+    let query = CountsQuery {
+        run: Some(run),
+        since: None,
+        seen_only: true,
+        scope,
+    };
+    let counts = store.counts(&query)?;
+    if counts.violations > 0 && !job.quiet {
+        let shown = store.violations(&query, 5)?;
+        let list: Vec<String> = shown
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} on {} (suppressed {})",
+                    crate::output::sanitize(&v.address),
+                    format_rfc3339(v.ts),
+                    format_rfc3339(v.suppressed_at)
+                )
+            })
+            .collect();
+        eprintln!(
+            "bouncectl: warning: {} deliveries went to suppressed addresses (never re-mail them): {}{}",
+            counts.violations,
+            list.join(", "),
+            if counts.violations > shown.len() as u64 {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
+    let mut report = aggregator.finish(summary.inputs, summary.first, summary.last);
+    // Complaints, unsubscribes and ESP-side suppressions (ESP exports) are
+    // not stored in the state yet: a run that saw any keeps the numbers of
+    // its own data; otherwise they come from the state.
+    if signalled.is_empty() {
+        report.suppression = Suppression {
+            total: counts.total,
+            new: counts.new,
+            at_risk: counts.at_risk,
+            violations: counts.violations,
+            by_cause: SuppressionCauses {
+                hard: counts.hard,
+                soft: counts.soft,
+                ..SuppressionCauses::default()
+            },
+        };
+    }
+    Ok(Done {
+        report,
+        had_errors: summary.had_errors,
+    })
+}
+
+/// Inputs not given for this long are forgotten (rotated away long ago).
+const FORGET_INPUTS_AFTER: i64 = 90 * 86_400;
 
 pub fn render(report: &Report, format: ReportFormat) -> Vec<u8> {
     match format {
         ReportFormat::Table => TableFormat.render(report),
         ReportFormat::Json => Json.render(report),
+    }
+}
+
+/// Prints what reading found: an input that could not be read to its end is
+/// an error (exit 1), said even with `--quiet`, which only silences warnings.
+fn print_notes(summary: &pipeline::ReadSummary, notes: &[String], quiet: bool) {
+    let errors: Vec<&str> = summary.inputs.iter().filter_map(|i| i.error.as_deref()).collect();
+    for e in &errors {
+        eprintln!("bouncectl: error: {e}");
+    }
+    if !quiet {
+        for w in notes
+            .iter()
+            .chain(&summary.warnings)
+            .filter(|w| !errors.contains(&w.as_str()))
+        {
+            eprintln!("bouncectl: warning: {w}");
+        }
     }
 }

@@ -2,9 +2,14 @@
 
 pub mod analyze;
 pub mod classify;
+pub mod filter;
+pub mod history;
+pub mod report;
+pub mod suppress;
+pub mod unsuppress;
 
 use crate::classify::{Classifier, Rules};
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, StateOpts};
 use anyhow::{Context, Result};
 use std::path::Path;
 
@@ -57,7 +62,75 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args, &global),
         Command::Classify(args) => classify::run(args, &global),
+        Command::Suppress(args) => suppress::run(args, &global),
+        Command::Report(args) => report::run(args, &global),
+        Command::History(args) => history::run(args, &global),
+        Command::Unsuppress(args) => unsuppress::run(args, &global),
+        Command::Filter(args) => filter::run(args, &global),
     }
+}
+
+/// Opens the state `--state` names (else the default path). `create`: make
+/// it when missing (commands that record); the others need one to exist.
+pub fn open_state(opts: &StateOpts, create: bool) -> Result<crate::state::sqlite::SqliteStore> {
+    let path = match &opts.state {
+        Some(p) => p.clone(),
+        None => crate::state::default_path().ok_or_else(|| {
+            UsageError(
+                "no place for the state: set XDG_STATE_HOME or HOME, give --state PATH, or use --no-state"
+                    .into(),
+            )
+        })?,
+    };
+    let store = crate::state::sqlite::SqliteStore::open(
+        &path,
+        crate::state::sqlite::OpenOptions {
+            create,
+            lock_timeout: std::time::Duration::from_secs(opts.lock_timeout),
+        },
+    )?;
+    Ok(store)
+}
+
+/// `--since`: `7d`, `24h`, `90m`, `2w` before `now`, or an RFC 3339 date
+/// (`2026-11-01`) or time (`2026-11-01T08:00:00Z`).
+pub fn parse_since(s: &str, now: i64) -> Result<i64, UsageError> {
+    let t = s.trim();
+    let bad = || {
+        UsageError(format!(
+            "--since `{s}`: give a duration back from now (7d, 24h, 90m, 2w) or an RFC 3339 date such as 2026-11-01"
+        ))
+    };
+    if let Some(unit) = t.chars().last().filter(|c| c.is_ascii_alphabetic()) {
+        let number = &t[..t.len() - 1];
+        if let Ok(n) = number.trim().parse::<i64>() {
+            let secs = match unit.to_ascii_lowercase() {
+                's' => 1,
+                'm' => 60,
+                'h' => 3600,
+                'd' => 86_400,
+                'w' => 7 * 86_400,
+                _ => return Err(bad()),
+            };
+            return n
+                .checked_mul(secs)
+                .filter(|d| *d >= 0)
+                .map(|d| now - d)
+                .ok_or_else(bad);
+        }
+    }
+    if let Some((ts, len)) = crate::parse::timestamp::parse_rfc3339(t.as_bytes()) {
+        if len == t.len() {
+            return Ok(ts);
+        }
+    }
+    if let Ok(date) = t.parse::<jiff::civil::Date>() {
+        return date
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp().as_second())
+            .map_err(|_| bad());
+    }
+    Err(bad())
 }
 
 fn parse_now(s: &str) -> Option<i64> {
@@ -79,5 +152,22 @@ pub fn load_classifier(rules: Option<&Path>) -> Result<Rules> {
                 .map_err(|e| UsageError(e.to_string()))?;
             Ok(Rules::Custom(Box::leak(Box::new(classifier))))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_accepts_durations_and_dates() {
+        let now = 1_000_000;
+        assert_eq!(parse_since("7d", now).unwrap(), now - 7 * 86_400);
+        assert_eq!(parse_since("24h", now).unwrap(), now - 86_400);
+        assert_eq!(parse_since("2w", now).unwrap(), now - 14 * 86_400);
+        assert_eq!(parse_since("2026-11-01", now).unwrap(), 1_793_491_200);
+        assert_eq!(parse_since("2026-11-01T00:00:00Z", now).unwrap(), 1_793_491_200);
+        assert!(parse_since("soon", now).is_err());
+        assert!(parse_since("7y", now).is_err());
     }
 }

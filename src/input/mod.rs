@@ -111,8 +111,12 @@ pub struct Opened {
     /// The date of the last traditional-syslog line, read from the end of an
     /// uncompressed file.
     pub last_syslog_time: Option<SyslogTime>,
+    /// Device and inode of a regular file (Unix): part of an input's identity
+    /// for incremental runs.
+    pub file_id: Option<(u64, u64)>,
     /// For an uncompressed regular file: a handle that parse workers read
-    /// byte ranges from themselves (positioned reads), instead of `reader`.
+    /// byte ranges from themselves (positioned reads), instead of `reader`;
+    /// an incremental run also seeks it past what it read before.
     pub plain_file: Option<File>,
 }
 
@@ -122,6 +126,7 @@ const READ_BUFFER: usize = 1 << 20;
 pub fn open(source: &Source) -> Result<Opened, InputError> {
     let name = source.name();
     let count = Arc::new(AtomicU64::new(0));
+    let mut file_id = None;
     let mut plain: Option<File> = None;
     let (raw, size, mtime, last): (Box<dyn Read + Send>, _, _, _) = match source {
         Source::Stdin => (Box::new(io::stdin()), None, None, None),
@@ -142,6 +147,7 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
                 None
             };
             plain = if meta.is_file() {
+                file_id = unix_file_id(&meta);
                 file.try_clone().ok()
             } else {
                 None
@@ -187,12 +193,78 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
         } else {
             None
         },
+        file_id,
         plain_file: if compression == Compression::None {
             plain
         } else {
             None
         },
     })
+}
+
+#[cfg(unix)]
+fn unix_file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn unix_file_id(_: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+impl Opened {
+    /// Positions an uncompressed regular file at `start` and limits reading
+    /// to `len` bytes (an incremental run reads only what is new, and only
+    /// whole lines). Returns `false` when the input is not such a file.
+    pub fn seek_plain(&mut self, start: u64, len: u64) -> io::Result<bool> {
+        let Some(mut file) = self.plain_file.take() else {
+            return Ok(false);
+        };
+        file.seek(SeekFrom::Start(start))?;
+        let counted = CountingReader {
+            inner: file,
+            count: Arc::clone(&self.read_bytes),
+        };
+        self.reader = Box::new(counted.take(len));
+        Ok(true)
+    }
+
+    /// The end of the last complete line (the offset after its newline) in
+    /// `[from, size)` of an uncompressed regular file, scanning back from its
+    /// size when opened; `Ok(None)` when that range holds no newline. A line
+    /// still being written by syslog is left for the next run.
+    pub fn last_line_end(&self, from: u64) -> io::Result<Option<u64>> {
+        let (Some(file), Some(size)) = (&self.plain_file, self.size) else {
+            return Ok(None);
+        };
+        const BLOCK: u64 = 64 << 10;
+        let mut end = size;
+        let mut buf = vec![0u8; BLOCK as usize];
+        while end > from {
+            let start = end.saturating_sub(BLOCK).max(from);
+            let block = &mut buf[..(end - start) as usize];
+            read_exact_at(file, block, start)?;
+            if let Some(i) = memchr::memrchr(b'\n', block) {
+                return Ok(Some(start + i as u64 + 1));
+            }
+            end = start;
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    let mut f = file.try_clone()?;
+    f.seek(SeekFrom::Start(offset))?;
+    f.read_exact(buf)
 }
 
 /// The date of the last line with a traditional syslog timestamp in the last

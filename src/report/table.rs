@@ -318,6 +318,10 @@ impl Render for TableFormat {
                 thousands(c.esp)
             );
         }
+        if r.inputs.is_empty() {
+            // A report from the state (`bouncectl report`) reads no log.
+            return out.into_bytes();
+        }
         let mut t = new_table(&["input", "format", "lines", "events", "skipped"]);
         for i in &r.inputs {
             t.add_row(vec![

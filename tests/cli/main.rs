@@ -7,4 +7,5 @@ mod formats;
 mod genlog;
 mod hostile;
 mod readme;
+mod state;
 mod util;

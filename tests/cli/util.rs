@@ -10,13 +10,27 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `bouncectl` with UTC, no colour, no inherited thread setting, run from the
-/// repository root so that fixture paths in reports are stable.
+/// A directory of its own for every call (under cargo's temporary directory
+/// for tests), so that the default state of one run never leaks into another.
+pub fn fresh_dir(what: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{what}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a test directory");
+    dir
+}
+
+/// `bouncectl` with UTC, no colour, no inherited thread setting, a fresh
+/// default state directory, run from the repository root so that fixture
+/// paths in reports are stable.
 pub fn bouncectl() -> Command {
     let mut cmd = Command::cargo_bin("bouncectl").expect("the bouncectl binary is built");
     cmd.current_dir(root())
         .env("TZ", "UTC")
         .env("NO_COLOR", "1")
+        .env("XDG_STATE_HOME", fresh_dir("xdg-state"))
         .env_remove("BOUNCECTL_THREADS")
         .env_remove("XDG_CONFIG_HOME");
     cmd

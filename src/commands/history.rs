@@ -1,0 +1,272 @@
+//! `bouncectl history ADDRESS`: one address's timeline from the state: every
+//! delivery (final or pending) with its outcome, reason, diagnostic and
+//! source file, where it was suppressed, sends after that (violations), and
+//! `unsuppress` actions.
+//!
+//! `--format json` prints a `bouncectl.history/v1` document: `address`,
+//! `status` (`ok`, `at_risk`, `suppressed`, or `unknown` when the state has
+//! nothing), `soft_streak`, `suppressed` (`at`, `class`, `reason`,
+//! `diagnostic`, or `null`), `counts_after` (outcomes up to this time no
+//! longer count, after an unsuppress) and `events[]` in time order: deliveries
+//! (`event: "delivery"`, `time`, `first_attempt`, `msg_id`, `outcome`,
+//! `reason`, `status_code`, `deferrals`, `diagnostic`, `source`,
+//! `suppressed_here`, `violation`) and actions (`event: "unsuppress"`,
+//! `time`, `note`).
+
+use super::{open_state, Exit, Global};
+use crate::cli::{HistoryArgs, HistoryFormat};
+use crate::output::sanitize;
+use crate::parse::timestamp::format_rfc3339;
+use crate::state::{AddressEvent, DeliveryRow, History, Store, Stored};
+use crate::suppression::Status;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::io::Write;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema: &'static str,
+    address: &'a str,
+    status: &'static str,
+    soft_streak: u32,
+    suppressed: Option<Suppressed<'a>>,
+    counts_after: Option<String>,
+    events: Vec<Event<'a>>,
+}
+
+#[derive(Serialize)]
+struct Suppressed<'a> {
+    at: String,
+    class: &'static str,
+    reason: Option<&'a str>,
+    diagnostic: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+enum Event<'a> {
+    Delivery {
+        time: String,
+        first_attempt: String,
+        msg_id: &'a str,
+        outcome: &'static str,
+        reason: Option<&'a str>,
+        status_code: Option<&'a str>,
+        deferrals: u32,
+        diagnostic: &'a str,
+        source: &'a str,
+        suppressed_here: bool,
+        violation: bool,
+    },
+    Unsuppress {
+        time: String,
+        note: Option<&'a str>,
+    },
+}
+
+enum Item<'a> {
+    Delivery(i64, &'a DeliveryRow),
+    Action(&'a AddressEvent),
+}
+
+impl Item<'_> {
+    fn ts(&self) -> i64 {
+        match self {
+            Item::Delivery(_, d) => d.ts,
+            Item::Action(e) => e.ts,
+        }
+    }
+}
+
+pub fn run(args: HistoryArgs, global: &Global) -> Result<Exit> {
+    let address = args.address.trim().trim_matches(['<', '>']).to_lowercase();
+    let mut store = open_state(&args.state, false)?;
+    let history = store.history(&address)?;
+    let bytes = match args.format {
+        HistoryFormat::Json => json(&address, &history),
+        HistoryFormat::Table => table(&address, &history),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(&bytes)
+        .and_then(|_| stdout.flush())
+        .context("cannot write the history")?;
+    if history.deliveries.is_empty() && history.events.is_empty() && !global.quiet {
+        eprintln!(
+            "bouncectl: no delivery to {} is in {}",
+            sanitize(&address),
+            store.location()
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+/// Deliveries and actions in one time line (actions after deliveries of the
+/// same second).
+fn items(h: &History) -> Vec<Item<'_>> {
+    let mut items: Vec<Item<'_>> = h
+        .deliveries
+        .iter()
+        .map(|(id, d)| Item::Delivery(*id, d))
+        .chain(h.events.iter().map(Item::Action))
+        .collect();
+    items.sort_by_key(|i| (i.ts(), matches!(i, Item::Action(_))));
+    items
+}
+
+/// Whether the delivery is the suppressing one, or a send after it.
+fn marks(h: &History, id: i64, d: &DeliveryRow) -> (bool, bool) {
+    let Some(t) = h
+        .record
+        .as_ref()
+        .filter(|r| r.status == Status::Suppressed)
+        .and_then(|r| r.trigger.as_ref())
+    else {
+        return (false, false);
+    };
+    let here = id == t.id;
+    let after = d.outcome != Stored::Pending && (d.ts, id) > (t.ts, t.id) && id != 0;
+    (here, after)
+}
+
+fn status(h: &History) -> &'static str {
+    match &h.record {
+        Some(r) => r.status.as_str(),
+        None if h.deliveries.is_empty() => "unknown",
+        None => Status::Ok.as_str(),
+    }
+}
+
+fn json(address: &str, h: &History) -> Vec<u8> {
+    let record = h.record.as_ref();
+    let doc = Doc {
+        schema: "bouncectl.history/v1",
+        address,
+        status: status(h),
+        soft_streak: record.map_or(0, |r| r.soft_streak),
+        suppressed: record
+            .filter(|r| r.status == Status::Suppressed)
+            .and_then(|r| r.trigger.as_ref())
+            .map(|t| Suppressed {
+                at: format_rfc3339(t.ts),
+                class: t.class.as_str(),
+                reason: t.reason.as_deref(),
+                diagnostic: &t.diagnostic,
+            }),
+        counts_after: record.and_then(|r| r.counts_after).map(format_rfc3339),
+        events: items(h)
+            .into_iter()
+            .map(|item| match item {
+                Item::Delivery(id, d) => {
+                    let (here, violation) = marks(h, id, d);
+                    Event::Delivery {
+                        time: format_rfc3339(d.ts),
+                        first_attempt: format_rfc3339(d.first_ts),
+                        msg_id: &d.msg_id,
+                        outcome: d.outcome.as_str(),
+                        reason: d.reason.as_deref(),
+                        status_code: d.status_code.as_deref(),
+                        deferrals: d.deferrals,
+                        diagnostic: &d.diagnostic,
+                        source: &d.source,
+                        suppressed_here: here,
+                        violation,
+                    }
+                }
+                Item::Action(e) => Event::Unsuppress {
+                    time: format_rfc3339(e.ts),
+                    note: e.note.as_deref(),
+                },
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+fn cut(text: &str, max: usize) -> String {
+    let clean = sanitize(text);
+    if clean.chars().count() <= max {
+        clean
+    } else {
+        let mut s: String = clean.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// `mail.log.1` of `/var/log/mail.log.1`: the column is narrow.
+fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn table(address: &str, h: &History) -> Vec<u8> {
+    let mut out = String::new();
+    let headline = match h.record.as_ref() {
+        Some(r) if r.status == Status::Suppressed => match &r.trigger {
+            Some(t) => format!(
+                "suppressed since {} ({} bounce, {})",
+                format_rfc3339(t.ts),
+                t.class,
+                t.reason.as_deref().unwrap_or("undefined")
+            ),
+            None => "suppressed".into(),
+        },
+        Some(r) if r.status == Status::AtRisk => {
+            format!("at risk: {} soft bounce(s) in a row", r.soft_streak)
+        }
+        _ if h.deliveries.is_empty() => "no deliveries in the state".into(),
+        _ => "not suppressed".into(),
+    };
+    let _ = writeln!(out, "{} · {headline}", sanitize(address));
+    let _ = writeln!(
+        out,
+        "{:<20}  {:<9}  {:<13}  {:<14}  {:<16}  diagnostic",
+        "time", "outcome", "reason", "message", "source"
+    );
+    for item in items(h) {
+        match item {
+            Item::Delivery(id, d) => {
+                let (here, violation) = marks(h, id, d);
+                let mut outcome = d.outcome.as_str().to_string();
+                if d.deferrals > 0 {
+                    outcome.push('*');
+                }
+                let mut diagnostic = cut(&d.diagnostic, 70);
+                if here {
+                    diagnostic = format!("[suppressed here] {diagnostic}");
+                } else if violation {
+                    diagnostic = format!("[sent after suppression] {diagnostic}");
+                }
+                let _ = writeln!(
+                    out,
+                    "{:<20}  {:<9}  {:<13}  {:<14}  {:<16}  {}",
+                    format_rfc3339(d.ts),
+                    outcome,
+                    d.reason.as_deref().unwrap_or("-"),
+                    cut(&d.msg_id, 14),
+                    cut(base_name(&d.source), 16),
+                    diagnostic
+                );
+            }
+            Item::Action(e) => {
+                let _ = writeln!(
+                    out,
+                    "{:<20}  {:<9}  {:<13}  {:<14}  {:<16}  {}",
+                    format_rfc3339(e.ts),
+                    cut(&e.action, 9),
+                    "-",
+                    "-",
+                    "-",
+                    cut(e.note.as_deref().unwrap_or(""), 70)
+                );
+            }
+        }
+    }
+    if h.deliveries.iter().any(|(_, d)| d.deferrals > 0) {
+        let _ = writeln!(out, "* deferred before this outcome");
+    }
+    out.into_bytes()
+}

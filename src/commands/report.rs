@@ -1,0 +1,151 @@
+//! `bouncectl report`: the analyze report computed from the state without
+//! reading logs. Stored deliveries and deferrals are replayed, in time order,
+//! through the same aggregator that `analyze` uses, so the same code renders
+//! it; `inputs` is empty (no log is read) and the suppression numbers come
+//! from the state (`new` and `violations` within `--since`).
+
+use super::analyze::render;
+use super::{open_state, parse_since, Exit, Global, UsageError};
+use crate::aggregate::{Aggregator, Settings};
+use crate::cli::{FailOn, ReportArgs};
+use crate::correlate::{intern_rule, Delivery, Sink};
+use crate::model::{Attempt, AttemptParts, AttemptStatus, Deferral, MsgId, Outcome, Reason, Scope, Verdict};
+use crate::output;
+use crate::report::{Level, Report, Suppression, SuppressionCauses};
+use crate::state::{CountsQuery, Replayed, ScopeFilter, Store, Stored};
+use anyhow::{Context, Result};
+use std::io::Write;
+
+pub fn run(args: ReportArgs, global: &Global) -> Result<Exit> {
+    if args.warn > args.crit {
+        return Err(UsageError(format!(
+            "--warn ({}) is above --crit ({}); the warning band must start below the critical one",
+            args.warn, args.crit
+        ))
+        .into());
+    }
+    if let Some(out) = &args.out {
+        output::check_writable(out)?;
+    }
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_since(s, global.now))
+        .transpose()?;
+    let settings = Settings {
+        include_local: args.include_local,
+        include_notifications: args.include_notifications,
+        warning: args.warn,
+        critical: args.crit,
+        top: args.top,
+        min_volume: args.min_volume,
+        ..Settings::default()
+    };
+    let mut store = open_state(&args.state, false)?;
+    let report = from_state(&mut store, settings, since)?;
+    let bytes = render(&report, args.format);
+    match &args.out {
+        Some(path) => output::write_atomic(path, &bytes, None)?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(&bytes)
+                .and_then(|_| stdout.flush())
+                .context("cannot write the report")?;
+        }
+    }
+    let reached = match args.fail_on {
+        Some(FailOn::Warning) => report.status >= Level::Warning,
+        Some(FailOn::Critical) => report.status >= Level::Critical,
+        None => false,
+    };
+    Ok(if reached { Exit::Threshold } else { Exit::Ok })
+}
+
+/// The report of everything stored from `since` on.
+pub fn from_state(store: &mut dyn Store, settings: Settings, since: Option<i64>) -> Result<Report> {
+    let scope = ScopeFilter {
+        include_local: settings.include_local,
+        include_notifications: settings.include_notifications,
+    };
+    let mut aggregator = Aggregator::new(settings);
+    let mut first: Option<i64> = None;
+    let mut last: Option<i64> = None;
+    let unknown = MsgId::new(b"?");
+    store.replay(since, &mut |item| {
+        let ts = match &item {
+            Replayed::Delivery(d) => d.ts,
+            Replayed::Deferral(d) => d.ts,
+        };
+        first = Some(first.map_or(ts, |f| f.min(ts)));
+        last = Some(last.map_or(ts, |l| l.max(ts)));
+        match item {
+            Replayed::Delivery(d) => {
+                let Some(msg) = MsgId::new(d.msg_id.as_bytes()).or(unknown) else {
+                    return;
+                };
+                aggregator.delivery(Delivery {
+                    msg,
+                    rcpt: &d.rcpt,
+                    sender: d.sender.as_deref(),
+                    outcome: match d.outcome {
+                        Stored::Delivered => Outcome::Delivered,
+                        Stored::Bounced(c) => Outcome::Bounced(c),
+                        Stored::Pending => Outcome::Pending,
+                    },
+                    reason: d.reason.as_deref().and_then(Reason::parse),
+                    rule: d.rule.as_deref().map(intern_rule),
+                    status_code: d.status_code.as_deref(),
+                    diagnostic: &d.diagnostic,
+                    deferrals: d.deferrals,
+                    first_ts: d.first_ts,
+                    ts: d.ts,
+                    scope: if d.local { Scope::Local } else { Scope::Outbound },
+                    notification: d.notification,
+                    relay: d.relay.as_deref(),
+                    source: 0,
+                });
+            }
+            Replayed::Deferral(d) => {
+                let verdict = match (d.class, d.reason.as_deref().and_then(Reason::parse)) {
+                    (Some(class), Some(reason)) => Some(Verdict {
+                        class,
+                        reason,
+                        rule: intern_rule(d.rule.as_deref().unwrap_or("")),
+                        deferral: d.cause.as_deref().and_then(Deferral::parse),
+                    }),
+                    _ => None,
+                };
+                let attempt = Attempt::new(AttemptParts {
+                    rcpt: d.rcpt.as_bytes(),
+                    status: AttemptStatus::Deferred,
+                    scope: if d.local { Scope::Local } else { Scope::Outbound },
+                    relay: d.relay.as_deref().map(str::as_bytes),
+                    diagnostic: d.diagnostic.as_bytes(),
+                    verdict,
+                    status_code: d.status_code.as_deref(),
+                });
+                aggregator.deferral(&attempt, d.ts, d.notification);
+            }
+        }
+    })?;
+    let counts = store.counts(&CountsQuery {
+        run: None,
+        since,
+        seen_only: false,
+        scope,
+    })?;
+    let mut report = aggregator.finish(Vec::new(), first, last);
+    report.suppression = Suppression {
+        total: counts.total,
+        new: counts.new,
+        at_risk: counts.at_risk,
+        violations: counts.violations,
+        by_cause: SuppressionCauses {
+            hard: counts.hard,
+            soft: counts.soft,
+            ..SuppressionCauses::default()
+        },
+    };
+    Ok(report)
+}

@@ -1,0 +1,206 @@
+//! The suppression rules of DESIGN.md §1 applied to one address's stored
+//! outcomes in time order: hard → suppressed at once; N soft bounces in a row
+//! (no delivery between) → suppressed; fewer → at risk; a block neither
+//! suppresses nor resets. Pure logic, shared by every store (SQLite today,
+//! PostgreSQL later), so that the decision never depends on the backend or on
+//! the order in which logs arrived.
+
+use crate::model::Class;
+
+/// One final outcome of a delivery to the address, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredOutcome {
+    /// Store id: breaks ties between outcomes of the same second in the
+    /// order they were recorded.
+    pub id: i64,
+    /// Time of the delivery's final line.
+    pub ts: i64,
+    /// `None`: delivered.
+    pub class: Option<Class>,
+    pub reason: Option<String>,
+    pub status_code: Option<String>,
+    pub diagnostic: String,
+}
+
+/// The outcome that suppressed an address, or its last bounce.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    pub id: i64,
+    pub ts: i64,
+    pub class: Class,
+    pub reason: Option<String>,
+    pub status_code: Option<String>,
+    pub diagnostic: String,
+}
+
+impl Trigger {
+    fn of(o: &StoredOutcome, class: Class) -> Trigger {
+        Trigger {
+            id: o.id,
+            ts: o.ts,
+            class,
+            reason: o.reason.clone(),
+            status_code: o.status_code.clone(),
+            diagnostic: o.diagnostic.clone(),
+        }
+    }
+
+    /// Whether this outcome came before `other` in time (ties: recorded first).
+    pub fn before(&self, other: &Trigger) -> bool {
+        (self.ts, self.id) < (other.ts, other.id)
+    }
+}
+
+/// Where an address stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    /// 1..N-1 soft bounces in a row.
+    AtRisk,
+    Suppressed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::AtRisk => "at_risk",
+            Status::Suppressed => "suppressed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "ok" => Some(Status::Ok),
+            "at_risk" => Some(Status::AtRisk),
+            "suppressed" => Some(Status::Suppressed),
+            _ => None,
+        }
+    }
+}
+
+/// What the outcomes say about the address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub status: Status,
+    /// Soft bounces in a row at the end (before any suppression).
+    pub soft_streak: u32,
+    /// The outcome that suppressed the address.
+    pub suppressed_by: Option<Trigger>,
+    /// The last hard or soft bounce.
+    pub last_bounce: Option<Trigger>,
+    /// Hard and soft bounces, first and last of them.
+    pub bounces: u64,
+    pub first_seen: Option<i64>,
+    pub last_seen: Option<i64>,
+}
+
+/// Applies the rules to `outcomes`, which must be in time order (ts, then id).
+/// Outcomes after the suppressing one are violations: they change nothing.
+pub fn evaluate(outcomes: &[StoredOutcome], promote_after: u32) -> Decision {
+    let promote_after = promote_after.max(1);
+    let mut streak = 0u32;
+    let mut suppressed_by: Option<Trigger> = None;
+    let mut last_bounce = None;
+    let mut bounces = 0;
+    let mut first_seen = None;
+    let mut last_seen = None;
+    for o in outcomes {
+        if let Some(class @ (Class::Hard | Class::Soft)) = o.class {
+            bounces += 1;
+            first_seen = first_seen.or(Some(o.ts));
+            last_seen = Some(o.ts);
+            last_bounce = Some(Trigger::of(o, class));
+        }
+        if suppressed_by.is_some() {
+            continue;
+        }
+        match o.class {
+            None => streak = 0,
+            Some(Class::Hard) => suppressed_by = Some(Trigger::of(o, Class::Hard)),
+            Some(Class::Soft) => {
+                streak += 1;
+                if streak >= promote_after {
+                    suppressed_by = Some(Trigger::of(o, Class::Soft));
+                }
+            }
+            Some(Class::Block) => {}
+        }
+    }
+    let status = if suppressed_by.is_some() {
+        Status::Suppressed
+    } else if streak > 0 {
+        Status::AtRisk
+    } else {
+        Status::Ok
+    };
+    Decision {
+        status,
+        soft_streak: streak,
+        suppressed_by,
+        last_bounce,
+        bounces,
+        first_seen,
+        last_seen,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(id: i64, ts: i64, class: Option<Class>) -> StoredOutcome {
+        StoredOutcome {
+            id,
+            ts,
+            class,
+            reason: None,
+            status_code: None,
+            diagnostic: String::new(),
+        }
+    }
+
+    const D: Option<Class> = None;
+    const H: Option<Class> = Some(Class::Hard);
+    const S: Option<Class> = Some(Class::Soft);
+    const B: Option<Class> = Some(Class::Block);
+
+    fn status(classes: &[Option<Class>], n: u32) -> (Status, u32) {
+        let outs: Vec<_> = classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| o(i as i64, i as i64, *c))
+            .collect();
+        let d = evaluate(&outs, n);
+        (d.status, d.soft_streak)
+    }
+
+    #[test]
+    fn hard_suppresses_at_once() {
+        assert_eq!(status(&[D, H], 3).0, Status::Suppressed);
+    }
+
+    #[test]
+    fn soft_streak_promotes_and_delivery_resets() {
+        assert_eq!(status(&[S, S], 3), (Status::AtRisk, 2));
+        assert_eq!(status(&[S, S, S], 3).0, Status::Suppressed);
+        assert_eq!(status(&[S, S, D, S], 3), (Status::AtRisk, 1));
+        assert_eq!(status(&[S, D], 3), (Status::Ok, 0));
+        assert_eq!(status(&[S], 1).0, Status::Suppressed);
+    }
+
+    #[test]
+    fn a_block_neither_suppresses_nor_resets() {
+        assert_eq!(status(&[B, B, B, B], 3), (Status::Ok, 0));
+        assert_eq!(status(&[S, B, S, B, S], 3).0, Status::Suppressed);
+    }
+
+    #[test]
+    fn outcomes_after_suppression_change_nothing() {
+        let outs = vec![o(1, 10, H), o(2, 20, D), o(3, 30, S)];
+        let d = evaluate(&outs, 3);
+        assert_eq!(d.status, Status::Suppressed);
+        assert_eq!(d.suppressed_by.as_ref().map(|t| t.id), Some(1));
+        assert_eq!((d.bounces, d.first_seen, d.last_seen), (2, Some(10), Some(30)));
+    }
+}

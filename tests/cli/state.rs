@@ -1,0 +1,593 @@
+//! Issue 5: the state. Exports equal the generator's known suppression set;
+//! incremental runs over a growing, rotated, truncated log equal one run over
+//! the whole; a run killed with SIGKILL loses or doubles nothing; every
+//! export, the history and the report from the state match checked-in files
+//! (`fixtures/state/`).
+
+use crate::util::{assert_matches_file, bouncectl, fresh_dir, run};
+use bouncectl::genlog::{generate_with_addresses, Addresses, Config, Truth};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const SAMPLE: &str = "fixtures/postfix/sample.log";
+/// The clock of every state test (after the generated and sample logs).
+const NOW: &str = "2026-12-01T00:00:00Z";
+
+fn state_cmd(state: &Path, args: &[&str]) -> (i32, Vec<u8>, String) {
+    run(bouncectl()
+        .args(args)
+        .arg("--state")
+        .arg(state)
+        .args(["--now", NOW, "--threads", "2"]))
+}
+
+fn ok(state: &Path, args: &[&str]) -> Vec<u8> {
+    let (code, out, err) = state_cmd(state, args);
+    assert_eq!(code, 0, "bouncectl {args:?} exited {code}: {err}");
+    out
+}
+
+fn json(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes).expect("valid JSON")
+}
+
+fn generated(dir: &Path, seed: u64, size: u64) -> (PathBuf, Truth, Addresses) {
+    let log = dir.join("gen.log");
+    let cfg = Config {
+        seed,
+        target_bytes: size,
+        addresses: 4_000,
+        ..Config::default()
+    };
+    let (truth, sets) = generate_with_addresses(&cfg, std::fs::File::create(&log).unwrap()).unwrap();
+    (log, truth, sets)
+}
+
+fn exported(state: &Path) -> BTreeSet<String> {
+    let out = ok(state, &["suppress", "-q", "--format", "txt"]);
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// What must be the same after any way of reading the same log.
+fn snapshot(state: &Path) -> (serde_json::Value, Vec<u8>, Vec<u8>) {
+    let report = json(&ok(state, &["report", "-q", "--format", "json"]));
+    let csv = ok(state, &["suppress", "-q", "--format", "csv", "--include-at-risk"]);
+    let pending = ok(
+        state,
+        &["suppress", "-q", "--format", "json", "--include-at-risk"],
+    );
+    (report, csv, pending)
+}
+
+fn table_counts(state: &Path) -> Vec<i64> {
+    let c = rusqlite::Connection::open(state).unwrap();
+    [
+        "deliveries",
+        "pending",
+        "deferrals",
+        "addresses",
+        "inputs",
+        "address_events",
+    ]
+    .iter()
+    .map(|t| {
+        c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+            .unwrap()
+    })
+    .collect()
+}
+
+#[test]
+fn the_exported_list_is_the_generators_suppression_set_and_never_a_block() {
+    let dir = fresh_dir("state-truth");
+    let (log, truth, sets) = generated(&dir, 5, 3 << 20);
+    let state = dir.join("state.db");
+    let report = json(&ok(
+        &state,
+        &["analyze", "-q", "--format", "json", log.to_str().unwrap()],
+    ));
+    assert_eq!(report["suppression"]["total"], truth.suppressed);
+    assert_eq!(report["suppression"]["new"], truth.suppressed);
+    assert_eq!(report["suppression"]["at_risk"], truth.at_risk);
+    assert_eq!(report["suppression"]["violations"], truth.violations);
+    let list = exported(&state);
+    assert_eq!(list.len() as u64, truth.suppressed);
+    assert_eq!(list, sets.suppressed);
+    assert!(
+        !sets.blocked_only.is_empty(),
+        "the log has addresses refused for sender-side blocks"
+    );
+    assert!(list.is_disjoint(&sets.blocked_only));
+    let with_risk = ok(
+        &state,
+        &["suppress", "-q", "--format", "json", "--include-at-risk"],
+    );
+    let at_risk: BTreeSet<String> = json(&with_risk)["suppressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "at_risk")
+        .map(|e| e["address"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(at_risk, sets.at_risk);
+    // No state: the same list from the logs alone.
+    let (code, out, err) = run(bouncectl()
+        .args(["suppress", "-q", "--no-state", "--format", "txt"])
+        .arg(&log));
+    assert_eq!(code, 0, "{err}");
+    let one_shot: BTreeSet<String> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(one_shot, sets.suppressed);
+}
+
+#[test]
+fn five_appended_pieces_read_incrementally_equal_one_run_and_a_rerun_changes_nothing() {
+    let dir = fresh_dir("state-pieces");
+    let (whole, truth, sets) = generated(&dir, 6, 3 << 20);
+    let bytes = std::fs::read(&whole).unwrap();
+    // Cut anywhere, mid-line included: only whole lines may be consumed.
+    let cuts = [
+        0,
+        bytes.len() / 7 + 13,
+        bytes.len() / 3 + 5,
+        bytes.len() / 2 + 101,
+        bytes.len() * 4 / 5 + 7,
+        bytes.len(),
+    ];
+    let growing = dir.join("mail.log");
+    let inc = dir.join("inc.db");
+    for w in cuts.windows(2) {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&growing)
+            .unwrap();
+        f.write_all(&bytes[w[0]..w[1]]).unwrap();
+        drop(f);
+        ok(
+            &inc,
+            &["analyze", "-q", "--incremental", growing.to_str().unwrap()],
+        );
+    }
+    let one = dir.join("one.db");
+    ok(&one, &["analyze", "-q", whole.to_str().unwrap()]);
+    let a = snapshot(&inc);
+    let b = snapshot(&one);
+    assert_eq!(a.0, b.0, "report from the state");
+    assert_eq!(a.1, b.1, "suppression CSV");
+    assert_eq!(a.2, b.2, "suppression JSON with the at-risk list");
+    let d = &a.0["deliveries"];
+    assert_eq!(
+        (
+            d["total"].as_u64(),
+            d["hard"].as_u64(),
+            d["soft"].as_u64(),
+            d["block"].as_u64(),
+            d["pending"].as_u64()
+        ),
+        (
+            Some(truth.total),
+            Some(truth.hard),
+            Some(truth.soft),
+            Some(truth.block),
+            Some(truth.pending)
+        )
+    );
+    assert_eq!(d["deferral_attempts"].as_u64(), Some(truth.deferral_attempts));
+    assert_eq!(exported(&inc), sets.suppressed);
+
+    // Unchanged file: nothing is read and nothing changes.
+    let before = table_counts(&inc);
+    let rerun = json(&ok(
+        &inc,
+        &[
+            "analyze",
+            "-q",
+            "--incremental",
+            "--format",
+            "json",
+            growing.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(rerun["inputs"][0]["lines"], 0);
+    assert_eq!(rerun["suppression"]["new"], 0);
+    assert_eq!(table_counts(&inc), before);
+    assert_eq!(snapshot(&inc), a);
+    // Reading the whole file again without --incremental changes nothing either.
+    ok(&inc, &["analyze", "-q", growing.to_str().unwrap()]);
+    assert_eq!(table_counts(&inc), before);
+    assert_eq!(snapshot(&inc), a);
+}
+
+#[test]
+fn rotation_and_truncation_count_nothing_twice_and_lose_nothing() {
+    let dir = fresh_dir("state-rotate");
+    let (whole, _, _) = generated(&dir, 7, 2 << 20);
+    let text = std::fs::read(&whole).unwrap();
+    let cut = |f: usize| {
+        text[..text.len() * f / 10]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .unwrap()
+            + 1
+    };
+    let (a, b, c) = (cut(3), cut(5), cut(8));
+    let log = dir.join("mail.log");
+    let log1 = dir.join("mail.log.1");
+    let log2 = dir.join("mail.log.2.gz");
+    let inc = dir.join("inc.db");
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+
+    std::fs::write(&log, &text[..a]).unwrap();
+    ok(&inc, &["analyze", "-q", "--incremental", &s(&log)]);
+    // Lines written after that run, then rotation: mail.log → mail.log.1.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(&text[a..b])
+        .unwrap();
+    std::fs::rename(&log, &log1).unwrap();
+    std::fs::write(&log, &text[b..c]).unwrap();
+    ok(&inc, &["analyze", "-q", "--incremental", &s(&log1), &s(&log)]);
+    // Next rotation: mail.log.1 is compressed to mail.log.2.gz, mail.log → mail.log.1.
+    let mut gz =
+        flate2::write::GzEncoder::new(std::fs::File::create(&log2).unwrap(), flate2::Compression::fast());
+    gz.write_all(&std::fs::read(&log1).unwrap()).unwrap();
+    gz.finish().unwrap();
+    std::fs::remove_file(&log1).unwrap();
+    std::fs::rename(&log, &log1).unwrap();
+    std::fs::write(&log, b"").unwrap();
+    let out = json(&ok(
+        &inc,
+        &[
+            "analyze",
+            "-q",
+            "--incremental",
+            "--format",
+            "json",
+            &s(&log2),
+            &s(&log1),
+            &s(&log),
+        ],
+    ));
+    let lines: u64 = out["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["lines"].as_u64().unwrap())
+        .sum();
+    assert_eq!(lines, 0, "nothing new after rotation: {out}");
+    // copytruncate: mail.log is copied away and truncated in place, then written again.
+    std::fs::write(&log, &text[c..]).unwrap();
+    ok(
+        &inc,
+        &["analyze", "-q", "--incremental", &s(&log2), &s(&log1), &s(&log)],
+    );
+
+    let one = dir.join("one.db");
+    ok(&one, &["analyze", "-q", &s(&whole)]);
+    assert_eq!(snapshot(&inc), snapshot(&one));
+}
+
+#[test]
+fn a_run_killed_mid_way_leaves_the_state_as_an_uninterrupted_run() {
+    let dir = fresh_dir("state-kill");
+    let (log, _, _) = generated(&dir, 8, 12 << 20);
+    let state = dir.join("killed.db");
+    let fresh = dir.join("fresh.db");
+    let started = std::time::Instant::now();
+    ok(&fresh, &["analyze", "-q", "--incremental", log.to_str().unwrap()]);
+    let full = started.elapsed().as_millis() as u64;
+    let bin = assert_cmd::cargo::cargo_bin("bouncectl");
+    // A deterministic spread of delays, from before the first write to the commit.
+    let mut seed = std::process::id() as u64 | 1;
+    let mut killed = 0;
+    // Four rounds that end in a kill: a run that finishes before its delay
+    // (the machine was faster this time) is not a round, and the next delay
+    // is shorter. A bounded number of tries keeps the test finite.
+    let mut window = full;
+    let mut round = 0;
+    for _ in 0..40 {
+        if killed == 4 {
+            break;
+        }
+        round += 1;
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        // Somewhere between a tenth and nine tenths of a whole run.
+        let delay = std::time::Duration::from_millis(window / 10 + seed % (window * 8 / 10).max(1));
+        let mut child = std::process::Command::new(&bin)
+            .args([
+                "analyze",
+                "-q",
+                "--incremental",
+                "--threads",
+                "2",
+                "--now",
+                NOW,
+                "--state",
+            ])
+            .arg(&state)
+            .arg(&log)
+            .env("XDG_STATE_HOME", &dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL on Unix
+            killed += 1;
+            eprintln!("round {round}: killed after {delay:?}");
+        } else {
+            // It finished: start again from an empty state, with less time.
+            for suffix in ["", "-journal", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", state.display()));
+            }
+            killed = 0;
+            window = window * 2 / 3;
+            eprintln!("round {round}: finished within {delay:?}; starting over");
+        }
+        let _ = child.wait();
+    }
+    assert_eq!(
+        killed, 4,
+        "could not kill four runs in a row: make the log larger"
+    );
+    ok(&state, &["analyze", "-q", "--incremental", log.to_str().unwrap()]);
+    assert_eq!(snapshot(&state), snapshot(&fresh));
+    assert_eq!(table_counts(&state)[..4], table_counts(&fresh)[..4]);
+}
+
+fn sample_state(dir: &Path) -> PathBuf {
+    let state = dir.join("state.db");
+    ok(&state, &["analyze", "-q", SAMPLE]);
+    state
+}
+
+#[test]
+fn exports_history_and_report_match_their_expected_files() {
+    let dir = fresh_dir("state-fixtures");
+    let state = sample_state(&dir);
+    for (format, file) in [
+        ("csv", "sample.suppress.csv"),
+        ("txt", "sample.suppress.txt"),
+        ("json", "sample.suppress.json"),
+        ("postfix-access", "sample.suppress.access"),
+        ("ses", "sample.suppress.ses.csv"),
+        ("sendgrid", "sample.suppress.sendgrid.csv"),
+        ("mailgun", "sample.suppress.mailgun.csv"),
+        ("postmark", "sample.suppress.postmark.json"),
+        ("sparkpost", "sample.suppress.sparkpost.csv"),
+    ] {
+        let out = dir.join(file);
+        ok(
+            &state,
+            &[
+                "suppress",
+                "-q",
+                "--format",
+                format,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+                0o600,
+                "{file}"
+            );
+        }
+        assert_matches_file(
+            &Path::new("fixtures/state").join(file),
+            &std::fs::read(&out).unwrap(),
+        );
+    }
+    let at_risk = ok(&state, &["suppress", "-q", "--include-at-risk"]);
+    assert_matches_file(Path::new("fixtures/state/sample.suppress-at-risk.csv"), &at_risk);
+    for (address, name) in [
+        ("erin@gmx.de", "erin"),
+        ("old.customer@gmail.com", "old-customer"),
+    ] {
+        let table = ok(&state, &["history", address]);
+        assert_matches_file(
+            &Path::new("fixtures/state").join(format!("sample.history.{name}.txt")),
+            &table,
+        );
+        let js = ok(&state, &["history", address, "--format", "json"]);
+        assert_matches_file(
+            &Path::new("fixtures/state").join(format!("sample.history.{name}.json")),
+            &js,
+        );
+    }
+    let report = ok(&state, &["report"]);
+    assert_matches_file(Path::new("fixtures/state/sample.report.txt"), &report);
+    let report = ok(&state, &["report", "--format", "json"]);
+    assert_matches_file(Path::new("fixtures/state/sample.report.json"), &report);
+    // The report from the state is analyze's report, but for inputs and the
+    // first event (a non-delivery line).
+    let (code, analyzed, _) =
+        run(bouncectl().args(["analyze", "-q", "--no-state", "--format", "json", SAMPLE]));
+    assert_eq!(code, 0);
+    let (mut a, mut b) = (json(&analyzed), json(&report));
+    for v in [&mut a, &mut b] {
+        let o = v.as_object_mut().unwrap();
+        o.remove("inputs");
+        o.remove("period");
+    }
+    assert_eq!(a, b);
+}
+
+#[test]
+fn since_limits_exports_and_the_report() {
+    let dir = fresh_dir("state-since");
+    let state = sample_state(&dir);
+    let all = ok(&state, &["suppress", "-q", "--format", "txt"]);
+    assert_eq!(String::from_utf8_lossy(&all).lines().count(), 6);
+    let late = ok(
+        &state,
+        &[
+            "suppress",
+            "-q",
+            "--format",
+            "txt",
+            "--since",
+            "2026-11-16T09:00:00Z",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&late), "erin@gmx.de\nnina@gmail.com\n");
+    let none = ok(&state, &["suppress", "-q", "--format", "txt", "--since", "1d"]);
+    assert!(none.is_empty());
+    let week = json(&ok(&state, &["report", "--format", "json", "--since", "3w"]));
+    assert_eq!(week["deliveries"]["total"], 80);
+    let (code, _, err) = state_cmd(&state, &["report", "--since", "yesterday"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--since"), "{err}");
+}
+
+#[test]
+fn unsuppress_is_kept_and_old_outcomes_do_not_suppress_again() {
+    let dir = fresh_dir("state-unsuppress");
+    let state = sample_state(&dir);
+    let (code, _, err) = state_cmd(
+        &state,
+        &["unsuppress", "Erin@GMX.de", "--reason", "mailbox cleaned up"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("erin@gmx.de: unsuppressed (was soft bounce, mailboxfull)"),
+        "{err}"
+    );
+    assert!(!exported(&state).contains("erin@gmx.de"));
+    ok(&state, &["analyze", "-q", SAMPLE]);
+    assert!(
+        !exported(&state).contains("erin@gmx.de"),
+        "re-reading old logs suppressed it again"
+    );
+    let h = json(&ok(&state, &["history", "erin@gmx.de", "--format", "json"]));
+    assert_eq!(h["status"], "ok");
+    let last = h["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["event"], "unsuppress");
+    assert_eq!(last["note"], "mailbox cleaned up");
+    // A new hard bounce after the unsuppress counts.
+    let newer = dir.join("newer.log");
+    std::fs::write(
+        &newer,
+        "2026-12-02T10:00:00.000000+00:00 mx1 postfix/smtp[1]: 9F00000001: to=<erin@gmx.de>, relay=mx00.emig.gmx.net[212.227.15.9]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx00.emig.gmx.net[212.227.15.9] said: 550 5.1.1 <erin@gmx.de>: user unknown (in reply to RCPT TO command))\n",
+    )
+    .unwrap();
+    ok(&state, &["analyze", "-q", newer.to_str().unwrap()]);
+    assert!(exported(&state).contains("erin@gmx.de"));
+}
+
+#[test]
+fn filter_drops_suppressed_rows_and_says_why() {
+    let dir = fresh_dir("state-filter");
+    let state = sample_state(&dir);
+    let out = dir.join("clean.csv");
+    let (code, _, err) = state_cmd(
+        &state,
+        &[
+            "filter",
+            "fixtures/state/send-list.csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("kept 4 of 7 rows; dropped 3 suppressed: 2 hard (1 suspend, 1 userunknown), 1 soft (1 mailboxfull)"),
+        "{err}"
+    );
+    assert_matches_file(
+        Path::new("fixtures/state/send-list.clean.csv"),
+        &std::fs::read(&out).unwrap(),
+    );
+}
+
+#[test]
+fn bad_state_files_and_usage_errors_are_clear() {
+    let dir = fresh_dir("state-errors");
+    let junk = dir.join("junk.db");
+    std::fs::write(&junk, "this is my shopping list\n").unwrap();
+    let (code, _, err) = state_cmd(&junk, &["analyze", "-q", SAMPLE]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("not a bouncectl state database") && err.contains("left untouched"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&junk).unwrap(),
+        "this is my shopping list\n"
+    );
+
+    let missing = dir.join("none.db");
+    let (code, _, err) = state_cmd(&missing, &["suppress"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no state yet"), "{err}");
+    assert!(!missing.exists());
+
+    let (code, _, err) = run(bouncectl()
+        .args(["analyze", "--incremental", "-"])
+        .write_stdin("x\n"));
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(bouncectl().args(["suppress", "--no-state"]));
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(bouncectl().args(["analyze", "--incremental", "--no-state", SAMPLE]));
+    assert_eq!(code, 2, "{err}");
+
+    // A run holding the lock makes the next one wait, then fail clearly.
+    let state = sample_state(&dir);
+    let holder = rusqlite::Connection::open(&state).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (code, _, err) = state_cmd(&state, &["analyze", "-q", "--lock-timeout", "1", SAMPLE]);
+    assert_eq!(code, 1);
+    assert!(err.contains("another bouncectl run is using the state"), "{err}");
+    holder.execute_batch("ROLLBACK").unwrap();
+    ok(&state, &["analyze", "-q", "--lock-timeout", "1", SAMPLE]);
+}
+
+#[test]
+fn the_default_state_lives_under_xdg_state_home_with_private_modes() {
+    let dir = fresh_dir("state-xdg");
+    let (code, _, err) = run(bouncectl()
+        .env("XDG_STATE_HOME", &dir)
+        .args(["analyze", "-q", SAMPLE]));
+    assert_eq!(code, 0, "{err}");
+    let db = dir.join("bouncectl/state.db");
+    assert!(db.is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&db).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            std::fs::metadata(db.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o700
+        );
+    }
+    let (code, out, _) = run(bouncectl()
+        .env("XDG_STATE_HOME", &dir)
+        .args(["suppress", "--format", "txt", "-q"]));
+    assert_eq!(code, 0);
+    assert_eq!(String::from_utf8_lossy(&out).lines().count(), 6);
+}
