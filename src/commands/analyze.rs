@@ -9,8 +9,8 @@ use crate::input::Source;
 use crate::output;
 use crate::parse::timestamp::format_rfc3339;
 use crate::parse::Format;
-use crate::pipeline::InputIdentity;
 use crate::pipeline::{self, ReadOptions};
+use crate::pipeline::{InputIdentity, Plan};
 use crate::report::{json::Json, table::TableFormat, Level, Render, Report, Suppression, SuppressionCauses};
 use crate::state::record::Recorder;
 use crate::state::{incremental, review_address, CountsQuery, ScopeFilter, StateError, Store};
@@ -163,6 +163,8 @@ pub struct Done {
     pub report: Report,
     /// An input could not be read to its end.
     pub had_errors: bool,
+    /// An incremental run found nothing new in any input: it wrote nothing.
+    pub read_nothing: bool,
 }
 
 /// The host name stored with deliveries; one host per store until issue 10.
@@ -191,6 +193,12 @@ pub fn analyze_into_state(
 ) -> Result<Done> {
     let run = store.begin_run(job.command, job.now)?;
     match record_run(store, run, sources, opts, settings, job) {
+        // Nothing was read: leave the store exactly as it was (no run row,
+        // no fsync), so an hourly cron run on an idle log costs nothing.
+        Ok(done) if done.read_nothing => {
+            store.rollback_run()?;
+            Ok(done)
+        }
         Ok(done) => {
             store.commit_run(run, job.now)?;
             Ok(done)
@@ -232,7 +240,10 @@ fn record_run(
         None
     };
     let identities: Vec<InputIdentity> = prepared.iter().map(|p| p.identity().clone()).collect();
-    let saved: Option<SavedFlight> = match job.incremental {
+    let read_nothing = plans
+        .as_ref()
+        .is_some_and(|plans| plans.iter().all(|p| matches!(p.plan, Plan::Skip)));
+    let saved: Option<SavedFlight> = match job.incremental && !read_nothing {
         true => match store.snapshot(HOST)? {
             Some(json) => Some(serde_json::from_str(&json).map_err(|e| StateError::Data {
                 path: location.clone(),
@@ -289,7 +300,7 @@ fn record_run(
              error above); fix or leave out that input and run again"
         );
     }
-    if let (Some(plans), Some(flight)) = (plans, flight) {
+    if let (Some(plans), Some(flight), false) = (plans, flight, read_nothing) {
         for ((planned, identity), position) in plans.iter().zip(&identities).zip(&summary.positions) {
             if let Some(mark) = incremental::after_read(planned, identity, position, HOST, job.now) {
                 store.save_input_mark(&mark)?;
@@ -353,6 +364,7 @@ fn record_run(
     Ok(Done {
         report,
         had_errors: summary.had_errors,
+        read_nothing,
     })
 }
 
