@@ -1,9 +1,12 @@
 //! `--format table` (the default): the report as text tables for a person at
-//! a terminal, 80 columns wide, foreign text sanitized.
+//! a terminal, 80 columns wide, foreign text sanitized; the status bands in
+//! colour when asked (green healthy, yellow warning, red critical).
 
-use super::{Alert, DomainRow, EspReport, Level, Render, Report};
+use super::{Alert, DomainRow, EspReport, Level, Render, Report, Rows};
 use crate::output::sanitize;
-use comfy_table::{Cell, CellAlignment, ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle};
+use comfy_table::{
+    Cell, CellAlignment, Color, ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle,
+};
 use std::fmt::Write;
 
 /// Text width of the tables.
@@ -11,7 +14,42 @@ const WIDTH: u16 = 80;
 /// Longest diagnostic shown under an alert.
 const DIAGNOSTIC_CHARS: usize = 150;
 
-pub struct TableFormat;
+/// The table renderer. `color`: ANSI colours for the bands (the caller
+/// decides: a terminal, no `NO_COLOR`, or `--color always`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TableFormat {
+    pub color: bool,
+}
+
+impl TableFormat {
+    pub const PLAIN: TableFormat = TableFormat { color: false };
+}
+
+/// The colour of a band, by name (`healthy`, `caution`, `warning`, ...).
+fn band_color(band: &str) -> Option<Color> {
+    match band {
+        "healthy" => Some(Color::Green),
+        "caution" | "warning" | "throttling" => Some(Color::Yellow),
+        "critical" | "emergency" => Some(Color::Red),
+        _ => None,
+    }
+}
+
+/// `text` in the ANSI colour of `band` (outside tables, where comfy-table
+/// does not colour).
+fn paint(text: &str, band: &str, color: bool) -> String {
+    let code = match band_color(band) {
+        Some(Color::Green) => "32",
+        Some(Color::Yellow) => "33",
+        Some(Color::Red) => "31",
+        _ => return text.to_string(),
+    };
+    if color {
+        format!("\x1b[1;{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
@@ -107,10 +145,11 @@ fn breakdown(rows: &[DomainRow], first: &str) -> Table {
                 .chain([header[i + 1].len()])
                 .max()
                 .unwrap_or(0)
-                + 1
+                // Padding on both sides and the space between columns.
+                + 3
         })
         .sum();
-    let key_width = (usize::from(WIDTH) - 2).saturating_sub(numbers_width + 1).max(12);
+    let key_width = (usize::from(WIDTH) - 2).saturating_sub(numbers_width).max(12);
     let mut t = new_table(&header);
     t.set_content_arrangement(ContentArrangement::Disabled);
     for (r, c) in rows.iter().zip(cells) {
@@ -144,7 +183,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 /// Alert text starts after the level column; continuation lines line up.
 const ALERT_INDENT: usize = 11;
 
-fn alert_line(out: &mut String, a: &Alert) {
+fn alert_line(out: &mut String, a: &Alert, color: bool) {
     let level = match a.level {
         Level::Critical => "CRITICAL",
         Level::Warning => "WARNING",
@@ -153,7 +192,8 @@ fn alert_line(out: &mut String, a: &Alert) {
     let width = usize::from(WIDTH) - ALERT_INDENT;
     for (i, line) in wrap(&sanitize(&a.message), width).iter().enumerate() {
         if i == 0 {
-            let _ = writeln!(out, "  {level:<8} {line}");
+            let padded = format!("{level:<8}");
+            let _ = writeln!(out, "  {} {line}", paint(&padded, a.level.as_str(), color));
         } else {
             let _ = writeln!(out, "{:ALERT_INDENT$}{line}", "");
         }
@@ -204,52 +244,33 @@ fn esp_lines(out: &mut String, e: &EspReport) {
 impl Render for TableFormat {
     fn render(&self, r: &Report) -> Vec<u8> {
         let mut out = String::new();
-        let period = match (&r.period.first, &r.period.last) {
-            (Some(a), Some(b)) => format!("{} → {}", a.replace('T', " "), b.replace('T', " ")),
-            _ => "no timestamped events".into(),
-        };
+        let period = r.period_text();
         let _ = writeln!(out, "bouncectl report · {period}");
         let _ = writeln!(
             out,
             "Status: {} · bounce rate {} (warning ≥ {}, critical > {})",
-            r.status.as_str().to_uppercase(),
+            paint(&r.status.as_str().to_uppercase(), r.status.as_str(), self.color),
             percent(r.rates.bounce),
             percent(r.thresholds.warning),
             percent(r.thresholds.critical),
         );
 
-        let d = &r.deliveries;
         let mut t = new_table(&["deliveries", "count", "rate", "band"]);
-        let hard_band = r.hard_status.as_str();
-        let bounce_band = r.status.as_str();
-        let rows: [(&str, u64, Option<f64>, &str); 9] = [
-            ("delivered", d.delivered, None, ""),
-            ("hard bounces", d.hard, Some(r.rates.hard), hard_band),
-            ("soft bounces", d.soft, Some(r.rates.soft), ""),
-            ("blocks (sender-side)", d.block, Some(r.rates.block), ""),
-            (
-                "bounced in all",
-                d.hard + d.soft + d.block,
-                Some(r.rates.bounce),
-                bounce_band,
-            ),
-            ("pending (deferred only)", d.pending, None, ""),
-            ("total", d.total, None, ""),
-            ("deferred, then delivered", d.deferred_then_delivered, None, ""),
-            (
-                "deferral attempts",
-                d.deferral_attempts,
-                Some(r.rates.deferral),
-                "",
-            ),
-        ];
+        let rows = r.delivery_lines();
         for (label, n, rate, band) in rows {
+            let mut band_cell = Cell::new(band);
+            if let Some(c) = band_color(band).filter(|_| self.color) {
+                band_cell = band_cell.fg(c);
+            }
             t.add_row(vec![
-                label.to_string(),
-                thousands(n),
-                rate.map(percent).unwrap_or_default(),
-                band.to_string(),
+                Cell::new(label),
+                Cell::new(thousands(n)),
+                Cell::new(rate.map(percent).unwrap_or_default()),
+                band_cell,
             ]);
+        }
+        if self.color {
+            t.enforce_styling();
         }
         right(&mut t, 1);
         if let Some(c) = t.column_mut(3) {
@@ -269,23 +290,29 @@ impl Render for TableFormat {
         if !r.alerts.is_empty() {
             let _ = writeln!(out, "\nAlerts");
             for a in &r.alerts {
-                alert_line(&mut out, a);
+                alert_line(&mut out, a, self.color);
             }
         }
-        if !r.by_domain.is_empty() {
-            section(
-                &mut out,
-                "By recipient domain",
-                &breakdown(&r.by_domain, "domain"),
-            );
-        }
-        if !r.by_reason.is_empty() {
-            let mut t = new_table(&["reason", "class", "bounces"]);
-            for row in &r.by_reason {
-                t.add_row(vec![row.key.clone(), row.class.clone(), thousands(row.count)]);
+        for (b, rows) in r.breakdowns() {
+            match rows {
+                Rows::Counts(rows) if !rows.is_empty() => {
+                    section(&mut out, b.title(), &breakdown(rows, b.key_header()));
+                }
+                Rows::Reasons(rows) if !rows.is_empty() => {
+                    let mut t = new_table(&["reason", "class", "bounces"]);
+                    for row in rows {
+                        t.add_row(vec![row.key.clone(), row.class.clone(), thousands(row.count)]);
+                    }
+                    right(&mut t, 2);
+                    section(&mut out, b.title(), &t);
+                }
+                // Asked for by name, an empty breakdown says so; the default
+                // ones are left out when empty.
+                _ if !r.view.by.is_empty() => {
+                    let _ = writeln!(out, "\n{}\n (nothing to show)", b.title());
+                }
+                _ => {}
             }
-            right(&mut t, 2);
-            section(&mut out, "By reason", &t);
         }
         if !r.deferral_causes.is_empty() {
             let mut t = new_table(&["cause", "attempts"]);
@@ -294,9 +321,6 @@ impl Render for TableFormat {
             }
             right(&mut t, 1);
             section(&mut out, "Deferrals by cause", &t);
-        }
-        if r.by_day.len() > 1 {
-            section(&mut out, "By day (UTC)", &breakdown(&r.by_day, "day"));
         }
         let s = &r.suppression;
         let _ = writeln!(

@@ -10,15 +10,19 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `bouncectl` with UTC, no colour, no inherited thread setting, run from the
-/// repository root so that fixture paths in reports are stable.
+/// `bouncectl` with UTC, no colour, no inherited thread setting, no config
+/// file, run from the repository root so that fixture paths in reports are
+/// stable.
 pub fn bouncectl() -> Command {
     let mut cmd = Command::cargo_bin("bouncectl").expect("the bouncectl binary is built");
     cmd.current_dir(root())
         .env("TZ", "UTC")
         .env("NO_COLOR", "1")
         .env_remove("BOUNCECTL_THREADS")
-        .env_remove("XDG_CONFIG_HOME");
+        .env_remove("BOUNCECTL_CONFIG")
+        // A config directory that does not exist: no user's config file
+        // (~/.config/bouncectl/config.toml) changes what tests see.
+        .env("XDG_CONFIG_HOME", root().join("target/no-config-home"));
     cmd
 }
 
