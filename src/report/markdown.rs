@@ -13,9 +13,11 @@ pub struct Markdown;
 const DIAGNOSTIC_CHARS: usize = 300;
 
 /// Foreign text as Markdown inline text: control characters made visible
-/// (`sanitize`), then every character with a meaning in Markdown or in a
-/// table cell backslash-escaped, and `<`, `>`, `&` as entities (renderers
-/// pass raw HTML through).
+/// (`sanitize`), then the characters that open emphasis, code, links or
+/// strikethrough, or end a table cell, backslash-escaped, and `<`, `>`, `&`
+/// as entities (renderers pass raw HTML through). `(`, `#`, `!` need no
+/// escape: they mean something only after `]`, at a line's start (foreign
+/// text never starts one) or before `[`.
 pub fn escape(text: &str) -> String {
     let clean = sanitize(text);
     let mut out = String::with_capacity(clean.len());
@@ -24,7 +26,7 @@ pub fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' | '{' | '}' | '(' | ')' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -34,10 +36,12 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn table(out: &mut String, header: &[&str], right_from: usize, rows: Vec<Vec<String>>) {
+/// A table; `align` has one letter per column, `l` or `r`.
+fn table(out: &mut String, header: &[&str], align: &str, rows: Vec<Vec<String>>) {
     let _ = writeln!(out, "| {} |", header.join(" | "));
-    let align: Vec<&str> = (0..header.len())
-        .map(|i| if i >= right_from { "--:" } else { ":--" })
+    let align: Vec<&str> = align
+        .chars()
+        .map(|a| if a == 'r' { "--:" } else { ":--" })
         .collect();
     let _ = writeln!(out, "|{}|", align.join("|"));
     for row in rows {
@@ -85,7 +89,7 @@ impl Render for Markdown {
                 ]
             })
             .collect();
-        table(&mut out, &["deliveries", "count", "rate", "band"], 1, rows);
+        table(&mut out, &["deliveries", "count", "rate", "band"], "lrrl", rows);
         let _ = writeln!(
             out,
             "\nNot counted: {} local, {} bounce notifications of ours.",
@@ -141,7 +145,7 @@ impl Render for Markdown {
                             "pending",
                             "bounce",
                         ],
-                        1,
+                        "lrrrrrrr",
                         body,
                     );
                 }
@@ -150,7 +154,7 @@ impl Render for Markdown {
                         .iter()
                         .map(|row| vec![escape(&row.key), escape(&row.class), thousands(row.count)])
                         .collect();
-                    table(&mut out, &["reason", "class", "bounces"], 2, body);
+                    table(&mut out, &["reason", "class", "bounces"], "llr", body);
                 }
                 _ => {
                     let _ = writeln!(out, "Nothing to show.");
@@ -164,7 +168,7 @@ impl Render for Markdown {
                 .iter()
                 .map(|row| vec![escape(&row.key), thousands(row.count)])
                 .collect();
-            table(&mut out, &["cause", "attempts"], 1, body);
+            table(&mut out, &["cause", "attempts"], "lr", body);
         }
         let s = &r.suppression;
         let _ = writeln!(
@@ -192,7 +196,7 @@ impl Render for Markdown {
             table(
                 &mut out,
                 &["input", "format", "lines", "events", "skipped"],
-                2,
+                "llrrr",
                 body,
             );
         }
@@ -208,7 +212,7 @@ mod tests {
     fn foreign_text_cannot_make_markup() {
         assert_eq!(escape("a|b"), "a\\|b");
         assert_eq!(escape("<script>x</script>"), "&lt;script&gt;x&lt;/script&gt;");
-        assert_eq!(escape("[click](http://x)"), "\\[click\\]\\(http://x\\)");
+        assert_eq!(escape("[click](http://x)"), "\\[click\\](http://x)");
         assert_eq!(escape("*bold* _it_ `code`"), "\\*bold\\* \\_it\\_ \\`code\\`");
         assert_eq!(escape("line\nbreak"), "line\\\\nbreak");
         assert_eq!(escape("550 5.7.1 ok"), "550 5.7.1 ok");

@@ -145,8 +145,10 @@ fn breakdown(rows: &[DomainRow], first: &str) -> Table {
                 .chain([header[i + 1].len()])
                 .max()
                 .unwrap_or(0)
-                // Padding on both sides and the space between columns.
-                + 3
+                // Padding on the right and the space between columns (the
+                // number columns have no left padding: right-aligned, they
+                // are apart enough).
+                + 2
         })
         .sum();
     let key_width = (usize::from(WIDTH) - 2).saturating_sub(numbers_width).max(12);
@@ -158,6 +160,11 @@ fn breakdown(rows: &[DomainRow], first: &str) -> Table {
         t.add_row(row);
     }
     right(&mut t, 1);
+    for i in 1..t.column_count() {
+        if let Some(c) = t.column_mut(i) {
+            c.set_padding((0, 1));
+        }
+    }
     t
 }
 
@@ -178,6 +185,16 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// `text` after `indent`, wrapped to the width; continuation lines are
+/// indented one space more.
+fn paragraph(out: &mut String, indent: &str, text: &str) {
+    let width = usize::from(WIDTH) - indent.len() - 1;
+    for (i, line) in wrap(text, width).iter().enumerate() {
+        let pad = if i == 0 { "" } else { " " };
+        let _ = writeln!(out, "{indent}{pad}{line}");
+    }
 }
 
 /// Alert text starts after the level column; continuation lines line up.
@@ -323,23 +340,30 @@ impl Render for TableFormat {
             section(&mut out, "Deferrals by cause", &t);
         }
         let s = &r.suppression;
-        let _ = writeln!(
-            out,
-            "\nSuppression: {} to suppress, {} at risk (soft bounces in a row), {} sent after suppression",
-            thousands(s.total),
-            thousands(s.at_risk),
-            thousands(s.violations)
+        let _ = writeln!(out);
+        paragraph(
+            &mut out,
+            "",
+            &format!(
+                "Suppression: {} to suppress, {} at risk (soft bounces in a row), {} sent after suppression",
+                thousands(s.total),
+                thousands(s.at_risk),
+                thousands(s.violations)
+            ),
         );
         if r.esp.is_some() && s.total > 0 {
             let c = &s.by_cause;
-            let _ = writeln!(
-                out,
-                " by cause: {} hard bounce, {} soft bounces in a row, {} complaint, {} unsubscribe, {} already suppressed at the ESP",
-                thousands(c.hard),
-                thousands(c.soft),
-                thousands(c.complaint),
-                thousands(c.unsubscribe),
-                thousands(c.esp)
+            paragraph(
+                &mut out,
+                " ",
+                &format!(
+                    "by cause: {} hard bounce, {} soft bounces in a row, {} complaint, {} unsubscribe, {} already suppressed at the ESP",
+                    thousands(c.hard),
+                    thousands(c.soft),
+                    thousands(c.complaint),
+                    thousands(c.unsubscribe),
+                    thousands(c.esp)
+                ),
             );
         }
         let mut t = new_table(&["input", "format", "lines", "events", "skipped"]);
