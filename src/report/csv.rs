@@ -12,9 +12,11 @@
 //! Cells beginning with `=`, `+`, `-`, `@`, a tab or a carriage return get a
 //! leading `'`, so a spreadsheet shows them as text instead of running them
 //! as formulas (keys come from logs: a sender or a list name can be
-//! anything). Quoting follows RFC 4180.
+//! anything). Control characters in keys are shown escaped (`\u{1b}`), as on
+//! the terminal. Quoting follows RFC 4180.
 
 use super::{Render, Report, Rows};
+use crate::output::sanitize;
 
 pub struct CsvFormat;
 
@@ -97,7 +99,7 @@ impl Render for CsvFormat {
         // Writing into a Vec cannot fail; a failed row would only be missing.
         let _ = w.write_record(HEADER);
         for row in &rows {
-            let _ = w.write_record(row.iter().map(|c| defuse(c).into_owned()));
+            let _ = w.write_record(row.iter().map(|c| sanitize(&defuse(c))));
         }
         w.into_inner().unwrap_or_default()
     }

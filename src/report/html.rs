@@ -336,13 +336,6 @@ impl Render for Html {
             percent(r.thresholds.warning),
             percent(r.thresholds.critical)
         );
-        if !r.alerts.is_empty() {
-            let _ = writeln!(out, r#"<section id="alerts"><h2>Alerts</h2><ul class="alerts">"#);
-            for a in &r.alerts {
-                alert(&mut out, a);
-            }
-            let _ = writeln!(out, "</ul></section>");
-        }
         let _ = writeln!(
             out,
             r#"<section id="chart"><h2>Daily bounce rate (UTC)</h2><figure>"#
@@ -356,6 +349,13 @@ impl Render for Html {
             chart(&mut out, r);
         }
         let _ = writeln!(out, "</figure></section>");
+        if !r.alerts.is_empty() {
+            let _ = writeln!(out, r#"<section id="alerts"><h2>Alerts</h2><ul class="alerts">"#);
+            for a in &r.alerts {
+                alert(&mut out, a);
+            }
+            let _ = writeln!(out, "</ul></section>");
+        }
         let _ = writeln!(
             out,
             r#"<section id="deliveries"><h2>Deliveries (rates over final outcomes)</h2><table><thead><tr><th>deliveries</th><th class="n">count</th><th class="n">rate</th><th>band</th></tr></thead><tbody>"#

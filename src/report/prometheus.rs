@@ -36,8 +36,11 @@ use std::fmt::Write;
 
 pub struct Prometheus;
 
-/// A label value, escaped as the exposition format wants.
+/// A label value, escaped as the exposition format wants; control
+/// characters from logs are first made visible (`\u{1b}`), so that the file
+/// is safe to print.
 pub fn label_value(v: &str) -> String {
+    let v = crate::output::sanitize(v);
     let mut out = String::with_capacity(v.len());
     for c in v.chars() {
         match c {
@@ -323,7 +326,8 @@ mod tests {
     #[test]
     fn label_values_are_escaped() {
         assert_eq!(label_value(r#"a\b"c"#), r#"a\\b\"c"#);
-        assert_eq!(label_value("x\ny"), "x\\ny");
+        assert_eq!(label_value("x\ny"), "x\\\\ny");
+        assert_eq!(label_value("a\u{1b}b"), "a\\\\u{1b}b");
         assert_eq!(num(0.125), "0.125");
         assert_eq!(num(0.0), "0");
     }

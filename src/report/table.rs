@@ -4,9 +4,7 @@
 
 use super::{Alert, DomainRow, EspReport, Level, Render, Report, Rows};
 use crate::output::sanitize;
-use comfy_table::{
-    Cell, CellAlignment, Color, ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle,
-};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle};
 use std::fmt::Write;
 
 /// Text width of the tables.
@@ -25,24 +23,23 @@ impl TableFormat {
     pub const PLAIN: TableFormat = TableFormat { color: false };
 }
 
-/// The colour of a band, by name (`healthy`, `caution`, `warning`, ...).
-fn band_color(band: &str) -> Option<Color> {
+/// The ANSI colour of a band, by name: green healthy, yellow for the
+/// middle bands, red for the worst.
+fn band_color(band: &str) -> Option<&'static str> {
     match band {
-        "healthy" => Some(Color::Green),
-        "caution" | "warning" | "throttling" => Some(Color::Yellow),
-        "critical" | "emergency" => Some(Color::Red),
+        "healthy" => Some("32"),
+        "caution" | "warning" | "throttling" => Some("33"),
+        "critical" | "emergency" => Some("31"),
         _ => None,
     }
 }
 
-/// `text` in the ANSI colour of `band` (outside tables, where comfy-table
-/// does not colour).
+/// `text` in the ANSI colour of `band`, when `color`. Colours are added to
+/// the rendered text (not through comfy-table), so that without the escapes
+/// the report is byte for byte the plain one.
 fn paint(text: &str, band: &str, color: bool) -> String {
-    let code = match band_color(band) {
-        Some(Color::Green) => "32",
-        Some(Color::Yellow) => "33",
-        Some(Color::Red) => "31",
-        _ => return text.to_string(),
+    let Some(code) = band_color(band) else {
+        return text.to_string();
     };
     if color {
         format!("\x1b[1;{code}m{text}\x1b[0m")
@@ -275,25 +272,28 @@ impl Render for TableFormat {
         let mut t = new_table(&["deliveries", "count", "rate", "band"]);
         let rows = r.delivery_lines();
         for (label, n, rate, band) in rows {
-            let mut band_cell = Cell::new(band);
-            if let Some(c) = band_color(band).filter(|_| self.color) {
-                band_cell = band_cell.fg(c);
-            }
             t.add_row(vec![
-                Cell::new(label),
-                Cell::new(thousands(n)),
-                Cell::new(rate.map(percent).unwrap_or_default()),
-                band_cell,
+                label.to_string(),
+                thousands(n),
+                rate.map(percent).unwrap_or_default(),
+                band.to_string(),
             ]);
-        }
-        if self.color {
-            t.enforce_styling();
         }
         right(&mut t, 1);
         if let Some(c) = t.column_mut(3) {
             c.set_cell_alignment(CellAlignment::Left);
         }
-        section(&mut out, "Deliveries (rates over final outcomes)", &t);
+        let mut deliveries = String::new();
+        section(&mut deliveries, "Deliveries (rates over final outcomes)", &t);
+        for line in deliveries.split_inclusive('\n') {
+            // The band is the last word of a row that has one.
+            match line.trim_end().rsplit_once(' ') {
+                Some((head, band)) if self.color && band_color(band).is_some() => {
+                    let _ = writeln!(out, "{head} {}", paint(band, band, true));
+                }
+                _ => out.push_str(line),
+            }
+        }
         let _ = writeln!(
             out,
             " not counted: {} local, {} bounce notifications of ours",

@@ -2,8 +2,12 @@
 
 mod analyze;
 mod classify;
+mod completions;
+mod config;
 mod fixtures;
 mod formats;
+mod formats_out;
 mod genlog;
+mod html;
 mod readme;
 mod util;
