@@ -606,11 +606,14 @@ fn quoted(s: &str) -> String {
 pub fn describe(e: &Effective) -> String {
     let mut out = String::new();
     match &e.file {
-        Some(f) => out.push_str(&format!(
-            "# config file: {} (found through {})\n",
-            f.path.display(),
-            f.origin
-        )),
+        Some(f) => {
+            let how = match &f.origin {
+                Origin::CommandLine => "named by --config".to_string(),
+                Origin::Env(var) => format!("found through {var}"),
+                _ => "the default place".to_string(),
+            };
+            out.push_str(&format!("# config file: {} ({how})\n", f.path.display()))
+        }
         None => out.push_str("# config file: none\n"),
     }
     fn line(out: &mut String, key: &str, value: String, origin: &Origin) {

@@ -144,9 +144,7 @@ fn bouncectl_config_says_where_each_value_comes_from() {
             && line(&out, "threads").contains("environment (BOUNCECTL_THREADS)")
     );
     assert!(
-        out.starts_with(&format!(
-            "# config file: {f} (found through environment (XDG_CONFIG_HOME))"
-        )),
+        out.starts_with(&format!("# config file: {f} (found through XDG_CONFIG_HOME)")),
         "{out}"
     );
     assert!(line(&out, "state").contains("# default"), "{out}");
