@@ -139,6 +139,8 @@ impl Message {
 pub struct CorrelateStats {
     /// Final lines for a delivery that already had its outcome (duplicated lines).
     pub duplicate_finals: u64,
+    /// Deferral lines identical to the one before (same second, same text).
+    pub duplicate_deferrals: u64,
     /// Expiry lines for messages none of whose recipients we saw.
     pub expired_unknown: u64,
 }
@@ -209,6 +211,20 @@ impl Correlator {
         });
         if state.done {
             self.stats.duplicate_finals += 1;
+            return;
+        }
+        // A deferral line repeated to the second with the same text is the
+        // same line twice (duplicated log lines), not another attempt: a real
+        // retry comes minutes later.
+        if attempt.status == AttemptStatus::Deferred
+            && state.deferrals > 0
+            && state.last_ts == ts
+            && state
+                .last
+                .as_ref()
+                .is_some_and(|l| l.diagnostic() == attempt.diagnostic())
+        {
+            self.stats.duplicate_deferrals += 1;
             return;
         }
         state.last_ts = ts;

@@ -13,7 +13,12 @@ use crate::output;
 use crate::parse::Format;
 use crate::pipeline::{self, ReadOptions};
 use crate::report::{
-    csv::CsvFormat, html::Html, json::Json, markdown::Markdown, prometheus::Prometheus, table::TableFormat,
+    csv::CsvFormat,
+    html::Html,
+    json::Json,
+    markdown::Markdown,
+    prometheus::Prometheus,
+    table::{ColoredTable, TableFormat},
     Breakdown, Level, Render, Report,
 };
 use anyhow::{Context, Result};
@@ -135,8 +140,14 @@ pub fn analyze(
         correlator.push(event, source, &mut aggregator);
     })?;
     correlator.finish(&mut aggregator);
+    // An input that could not be read to its end is an error (exit 1): said
+    // even with --quiet, which only silences warnings.
+    let errors: Vec<&str> = summary.inputs.iter().filter_map(|i| i.error.as_deref()).collect();
+    for e in &errors {
+        eprintln!("bouncectl: error: {e}");
+    }
     if !quiet {
-        for w in &summary.warnings {
+        for w in summary.warnings.iter().filter(|w| !errors.contains(&w.as_str())) {
             eprintln!("bouncectl: warning: {w}");
         }
     }
@@ -182,7 +193,8 @@ pub fn render(report: &Report, format: ReportFormat) -> Vec<u8> {
 /// The report in `format`; `color` applies to the table only.
 pub fn render_with(report: &Report, format: ReportFormat, color: bool) -> Vec<u8> {
     match format {
-        ReportFormat::Table => TableFormat { color }.render(report),
+        ReportFormat::Table if color => ColoredTable.render(report),
+        ReportFormat::Table => TableFormat.render(report),
         ReportFormat::Json => Json.render(report),
         ReportFormat::Markdown => Markdown.render(report),
         ReportFormat::Csv => CsvFormat.render(report),

@@ -34,6 +34,9 @@ pub struct Chunker<R> {
     carry: Vec<u8>,
     eof: bool,
     chunk_size: usize,
+    /// A read error met while filling a chunk that already held lines: those
+    /// lines are handed out first, the error on the next call.
+    pending_error: Option<io::Error>,
 }
 
 impl<R: Read> Chunker<R> {
@@ -47,6 +50,7 @@ impl<R: Read> Chunker<R> {
             carry: Vec::new(),
             eof: false,
             chunk_size: chunk_size.max(1),
+            pending_error: None,
         }
     }
 
@@ -55,6 +59,9 @@ impl<R: Read> Chunker<R> {
     /// is exhausted.
     pub fn next_into(&mut self, chunk: &mut Chunk) -> io::Result<bool> {
         chunk.filled = 0;
+        if let Some(e) = self.pending_error.take() {
+            return Err(e);
+        }
         self.ensure(chunk, self.carry.len());
         chunk.buf[..self.carry.len()].copy_from_slice(&self.carry);
         chunk.filled = self.carry.len();
@@ -67,6 +74,11 @@ impl<R: Read> Chunker<R> {
                 continue;
             }
             if self.eof {
+                if chunk.filled == 0 {
+                    if let Some(e) = self.pending_error.take() {
+                        return Err(e);
+                    }
+                }
                 return Ok(chunk.filled > 0);
             }
             if let Some(nl) = memchr::memrchr(b'\n', &chunk.buf[scanned..chunk.filled]) {
@@ -103,7 +115,13 @@ impl<R: Read> Chunker<R> {
                 }
                 Ok(n) => chunk.filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(e) => {
+                    // Keep what was read (a truncated .gz still gives its
+                    // first lines); the error comes after them.
+                    self.eof = true;
+                    self.pending_error = Some(e);
+                    break;
+                }
             }
         }
         Ok(())
@@ -148,6 +166,39 @@ mod tests {
         let got = chunks(&data, 8);
         assert_eq!(got[0].len(), 101);
         assert_eq!(got.concat(), data);
+    }
+
+    /// Gives `data`, then fails.
+    struct Breaks<'a>(&'a [u8]);
+
+    impl Read for Breaks<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn lines_read_before_an_error_come_first() {
+        let mut c = Chunker::with_size(Breaks(b"one\ntwo\nthr"), 64);
+        let mut chunk = Chunk::default();
+        assert!(c.next_into(&mut chunk).unwrap());
+        assert_eq!(chunk.bytes(), b"one\ntwo\nthr");
+        assert_eq!(
+            c.next_into(&mut chunk).unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
+        // An error before any byte is an error, not an empty input.
+        let mut c = Chunker::with_size(Breaks(b""), 64);
+        assert_eq!(
+            c.next_into(&mut chunk).unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
     }
 
     #[test]

@@ -12,15 +12,25 @@ const WIDTH: u16 = 80;
 /// Longest diagnostic shown under an alert.
 const DIAGNOSTIC_CHARS: usize = 150;
 
-/// The table renderer. `color`: ANSI colours for the bands (the caller
-/// decides: a terminal, no `NO_COLOR`, or `--color always`).
+/// The table renderer, without colour.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TableFormat {
-    pub color: bool,
+pub struct TableFormat;
+
+/// The same table with ANSI colours for the bands (the caller decides: a
+/// terminal without `NO_COLOR`, or `--color always`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ColoredTable;
+
+impl Render for TableFormat {
+    fn render(&self, report: &Report) -> Vec<u8> {
+        render_table(report, false)
+    }
 }
 
-impl TableFormat {
-    pub const PLAIN: TableFormat = TableFormat { color: false };
+impl Render for ColoredTable {
+    fn render(&self, report: &Report) -> Vec<u8> {
+        render_table(report, true)
+    }
 }
 
 /// The ANSI colour of a band, by name: green healthy, yellow for the
@@ -255,131 +265,129 @@ fn esp_lines(out: &mut String, e: &EspReport) {
     }
 }
 
-impl Render for TableFormat {
-    fn render(&self, r: &Report) -> Vec<u8> {
-        let mut out = String::new();
-        let period = r.period_text();
-        let _ = writeln!(out, "bouncectl report · {period}");
-        let _ = writeln!(
-            out,
-            "Status: {} · bounce rate {} (warning ≥ {}, critical > {})",
-            paint(&r.status.as_str().to_uppercase(), r.status.as_str(), self.color),
-            percent(r.rates.bounce),
-            percent(r.thresholds.warning),
-            percent(r.thresholds.critical),
-        );
+fn render_table(r: &Report, color: bool) -> Vec<u8> {
+    let mut out = String::new();
+    let period = r.period_text();
+    let _ = writeln!(out, "bouncectl report · {period}");
+    let _ = writeln!(
+        out,
+        "Status: {} · bounce rate {} (warning ≥ {}, critical > {})",
+        paint(&r.status.as_str().to_uppercase(), r.status.as_str(), color),
+        percent(r.rates.bounce),
+        percent(r.thresholds.warning),
+        percent(r.thresholds.critical),
+    );
 
-        let mut t = new_table(&["deliveries", "count", "rate", "band"]);
-        let rows = r.delivery_lines();
-        for (label, n, rate, band) in rows {
-            t.add_row(vec![
-                label.to_string(),
-                thousands(n),
-                rate.map(percent).unwrap_or_default(),
-                band.to_string(),
-            ]);
+    let mut t = new_table(&["deliveries", "count", "rate", "band"]);
+    let rows = r.delivery_lines();
+    for (label, n, rate, band) in rows {
+        t.add_row(vec![
+            label.to_string(),
+            thousands(n),
+            rate.map(percent).unwrap_or_default(),
+            band.to_string(),
+        ]);
+    }
+    right(&mut t, 1);
+    if let Some(c) = t.column_mut(3) {
+        c.set_cell_alignment(CellAlignment::Left);
+    }
+    let mut deliveries = String::new();
+    section(&mut deliveries, "Deliveries (rates over final outcomes)", &t);
+    for line in deliveries.split_inclusive('\n') {
+        // The band is the last word of a row that has one.
+        match line.trim_end().rsplit_once(' ') {
+            Some((head, band)) if color && band_color(band).is_some() => {
+                let _ = writeln!(out, "{head} {}", paint(band, band, true));
+            }
+            _ => out.push_str(line),
+        }
+    }
+    let _ = writeln!(
+        out,
+        " not counted: {} local, {} bounce notifications of ours",
+        thousands(r.excluded.local),
+        thousands(r.excluded.notifications)
+    );
+    if let Some(e) = &r.esp {
+        esp_lines(&mut out, e);
+    }
+
+    if !r.alerts.is_empty() {
+        let _ = writeln!(out, "\nAlerts");
+        for a in &r.alerts {
+            alert_line(&mut out, a, color);
+        }
+    }
+    for (b, rows) in r.breakdowns() {
+        match rows {
+            Rows::Counts(rows) if !rows.is_empty() => {
+                section(&mut out, b.title(), &breakdown(rows, b.key_header()));
+            }
+            Rows::Reasons(rows) if !rows.is_empty() => {
+                let mut t = new_table(&["reason", "class", "bounces"]);
+                for row in rows {
+                    t.add_row(vec![row.key.clone(), row.class.clone(), thousands(row.count)]);
+                }
+                right(&mut t, 2);
+                section(&mut out, b.title(), &t);
+            }
+            // Asked for by name, an empty breakdown says so; the default
+            // ones are left out when empty.
+            _ if !r.view.by.is_empty() => {
+                let _ = writeln!(out, "\n{}\n (nothing to show)", b.title());
+            }
+            _ => {}
+        }
+    }
+    if !r.deferral_causes.is_empty() {
+        let mut t = new_table(&["cause", "attempts"]);
+        for row in &r.deferral_causes {
+            t.add_row(vec![row.key.clone(), thousands(row.count)]);
         }
         right(&mut t, 1);
-        if let Some(c) = t.column_mut(3) {
-            c.set_cell_alignment(CellAlignment::Left);
-        }
-        let mut deliveries = String::new();
-        section(&mut deliveries, "Deliveries (rates over final outcomes)", &t);
-        for line in deliveries.split_inclusive('\n') {
-            // The band is the last word of a row that has one.
-            match line.trim_end().rsplit_once(' ') {
-                Some((head, band)) if self.color && band_color(band).is_some() => {
-                    let _ = writeln!(out, "{head} {}", paint(band, band, true));
-                }
-                _ => out.push_str(line),
-            }
-        }
-        let _ = writeln!(
-            out,
-            " not counted: {} local, {} bounce notifications of ours",
-            thousands(r.excluded.local),
-            thousands(r.excluded.notifications)
-        );
-        if let Some(e) = &r.esp {
-            esp_lines(&mut out, e);
-        }
-
-        if !r.alerts.is_empty() {
-            let _ = writeln!(out, "\nAlerts");
-            for a in &r.alerts {
-                alert_line(&mut out, a, self.color);
-            }
-        }
-        for (b, rows) in r.breakdowns() {
-            match rows {
-                Rows::Counts(rows) if !rows.is_empty() => {
-                    section(&mut out, b.title(), &breakdown(rows, b.key_header()));
-                }
-                Rows::Reasons(rows) if !rows.is_empty() => {
-                    let mut t = new_table(&["reason", "class", "bounces"]);
-                    for row in rows {
-                        t.add_row(vec![row.key.clone(), row.class.clone(), thousands(row.count)]);
-                    }
-                    right(&mut t, 2);
-                    section(&mut out, b.title(), &t);
-                }
-                // Asked for by name, an empty breakdown says so; the default
-                // ones are left out when empty.
-                _ if !r.view.by.is_empty() => {
-                    let _ = writeln!(out, "\n{}\n (nothing to show)", b.title());
-                }
-                _ => {}
-            }
-        }
-        if !r.deferral_causes.is_empty() {
-            let mut t = new_table(&["cause", "attempts"]);
-            for row in &r.deferral_causes {
-                t.add_row(vec![row.key.clone(), thousands(row.count)]);
-            }
-            right(&mut t, 1);
-            section(&mut out, "Deferrals by cause", &t);
-        }
-        let s = &r.suppression;
-        let _ = writeln!(out);
+        section(&mut out, "Deferrals by cause", &t);
+    }
+    let s = &r.suppression;
+    let _ = writeln!(out);
+    paragraph(
+        &mut out,
+        "",
+        &format!(
+            "Suppression: {} to suppress, {} at risk (soft bounces in a row), {} sent after suppression",
+            thousands(s.total),
+            thousands(s.at_risk),
+            thousands(s.violations)
+        ),
+    );
+    if r.esp.is_some() && s.total > 0 {
+        let c = &s.by_cause;
         paragraph(
             &mut out,
-            "",
+            " ",
             &format!(
-                "Suppression: {} to suppress, {} at risk (soft bounces in a row), {} sent after suppression",
-                thousands(s.total),
-                thousands(s.at_risk),
-                thousands(s.violations)
+                "by cause: {} hard bounce, {} soft bounces in a row, {} complaint, {} unsubscribe, {} already suppressed at the ESP",
+                thousands(c.hard),
+                thousands(c.soft),
+                thousands(c.complaint),
+                thousands(c.unsubscribe),
+                thousands(c.esp)
             ),
         );
-        if r.esp.is_some() && s.total > 0 {
-            let c = &s.by_cause;
-            paragraph(
-                &mut out,
-                " ",
-                &format!(
-                    "by cause: {} hard bounce, {} soft bounces in a row, {} complaint, {} unsubscribe, {} already suppressed at the ESP",
-                    thousands(c.hard),
-                    thousands(c.soft),
-                    thousands(c.complaint),
-                    thousands(c.unsubscribe),
-                    thousands(c.esp)
-                ),
-            );
-        }
-        let mut t = new_table(&["input", "format", "lines", "events", "skipped"]);
-        for i in &r.inputs {
-            t.add_row(vec![
-                Cell::new(truncate(&i.path, 40)),
-                Cell::new(&i.format),
-                Cell::new(thousands(i.lines)),
-                Cell::new(thousands(i.events)),
-                Cell::new(thousands(i.skipped)),
-            ]);
-        }
-        right(&mut t, 2);
-        section(&mut out, "Inputs", &t);
-        out.into_bytes()
     }
+    let mut t = new_table(&["input", "format", "lines", "events", "skipped"]);
+    for i in &r.inputs {
+        t.add_row(vec![
+            Cell::new(truncate(&i.path, 40)),
+            Cell::new(&i.format),
+            Cell::new(thousands(i.lines)),
+            Cell::new(thousands(i.events)),
+            Cell::new(thousands(i.skipped)),
+        ]);
+    }
+    right(&mut t, 2);
+    section(&mut out, "Inputs", &t);
+    out.into_bytes()
 }
 
 #[cfg(test)]

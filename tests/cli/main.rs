@@ -8,6 +8,7 @@ mod fixtures;
 mod formats;
 mod formats_out;
 mod genlog;
+mod hostile;
 mod html;
 mod readme;
 mod util;

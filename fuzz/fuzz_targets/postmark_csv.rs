@@ -1,0 +1,3 @@
+//! Fuzzes the PostmarkCsv parser.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bouncectl_fuzz::parse_as(bouncectl::parse::Format::PostmarkCsv, data));
