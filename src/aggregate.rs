@@ -1,16 +1,24 @@
 //! Aggregation: deliveries → counts, rates, breakdowns, alerts and the
 //! per-address suppression decisions of DESIGN.md §1.
+//!
+//! Who refuses mail is told by *party*: the mailbox provider when the relay
+//! host or the recipient domain names one (`rules/providers.toml`), else the
+//! recipient domain. Block, deferral and per-party rate alerts are by party,
+//! so that `hotmail.com` and `outlook.com` are one Microsoft.
 
+use crate::contacts::Contacts;
 use crate::correlate::{domain_of, Delivery, Sink};
 use crate::model::{Attempt, Class, Deferral, Outcome, Reason, Scope, SuppressCause};
 use crate::parse::timestamp::{format_day, format_rfc3339};
+use crate::providers::Providers;
 use crate::report::{
-    Alert, DeferralRow, Deliveries, DisagreementRow, DomainRow, EspReport, Excluded, HardBand, InputReport,
-    Level, Period, Rates, ReasonRow, Report, SuppressedBy, Suppression, SuppressionCauses, Thresholds,
-    SCHEMA,
+    Alert, Breakdown, DeferralRow, Deliveries, DisagreementRow, DomainRow, EspReport, Excluded, HardBand,
+    InputReport, Level, Period, Rates, ReasonRow, Report, SuppressedBy, Suppression, SuppressionCauses,
+    Thresholds, View, SCHEMA,
 };
 use rustc_hash::FxHashMap as HashMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// What the user chose about counting and alerting.
 #[derive(Debug, Clone)]
@@ -23,10 +31,23 @@ pub struct Settings {
     pub critical: f64,
     /// Rows in the by-domain breakdown (0: all).
     pub top: usize,
-    /// Final deliveries a domain needs before its own rate can raise a
-    /// warning or critical alert (below it, alerts are `info`): three bounces
-    /// out of five should not page anyone.
+    /// Final deliveries a domain or provider needs before its own rate can
+    /// raise a warning or critical alert (below it, block alerts are `info`
+    /// and there is no rate alert): three bounces out of five should not page
+    /// anyone.
     pub min_volume: u64,
+    /// Breakdowns the text formats show (`--by`; empty: the default ones).
+    /// The optional breakdowns (provider, relay, sender, source) are only
+    /// computed when listed here.
+    pub by: Vec<Breakdown>,
+    /// Address → list or import batch (`--sources`), for `--by source`.
+    pub contacts: Option<Arc<Contacts>>,
+    /// Seconds without a successful delivery that raise the `inactivity`
+    /// alert (0: never).
+    pub inactivity: u64,
+    /// The clock (`--now`, Unix seconds): the inactivity span runs to it when
+    /// the data ends more than the span before it. `None`: to the data's end.
+    pub now: Option<i64>,
 }
 
 impl Default for Settings {
@@ -39,6 +60,10 @@ impl Default for Settings {
             critical: 0.05,
             top: 10,
             min_volume: 100,
+            by: Vec::new(),
+            contacts: None,
+            inactivity: 0,
+            now: None,
         }
     }
 }
@@ -56,6 +81,33 @@ const COMPLAINT_WARNING: f64 = 0.001;
 const COMPLAINT_CRITICAL: f64 = 0.003;
 /// At most this many per-domain alerts of one kind, the largest first.
 const MAX_DOMAIN_ALERTS: usize = 5;
+/// Domains named in one provider's block alert (the rest are counted).
+const MAX_ALERT_DOMAINS: usize = 3;
+/// Domains remembered per party trouble.
+const MAX_TROUBLE_DOMAINS: usize = 32;
+/// Row key when the delivery has no relay host / no known sender / no
+/// known provider.
+const NO_RELAY: &str = "(none)";
+const NO_SENDER: &str = "(unknown)";
+const NULL_SENDER: &str = "<>";
+const NO_PROVIDER: &str = "other";
+
+/// Who receives a delivery: a known mailbox provider, else the recipient
+/// domain.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Party {
+    Provider(&'static str),
+    Domain(Box<str>),
+}
+
+impl Party {
+    fn label(&self) -> &str {
+        match self {
+            Party::Provider(p) => p,
+            Party::Domain(d) => d,
+        }
+    }
+}
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
@@ -89,6 +141,14 @@ impl Tally {
         self.hard + self.soft + self.block
     }
 
+    fn merge(&mut self, other: &Tally) {
+        self.delivered += other.delivered;
+        self.hard += other.hard;
+        self.soft += other.soft;
+        self.block += other.block;
+        self.pending += other.pending;
+    }
+
     fn row(&self, key: String) -> DomainRow {
         DomainRow {
             key,
@@ -118,13 +178,24 @@ struct Trouble {
     count: u64,
     /// The first diagnostic seen, and its status code.
     sample: Option<(Box<str>, Option<Box<str>>)>,
+    /// Recipient domains concerned (at most [`MAX_TROUBLE_DOMAINS`]), and
+    /// whether there were more.
+    domains: BTreeSet<Box<str>>,
+    more_domains: bool,
 }
 
 impl Trouble {
-    fn add(&mut self, diagnostic: &str, status: Option<&str>) {
+    fn add(&mut self, diagnostic: &str, status: Option<&str>, domain: &str) {
         self.count += 1;
         if self.sample.is_none() && !diagnostic.is_empty() {
             self.sample = Some((diagnostic.into(), status.map(Into::into)));
+        }
+        if !self.domains.contains(domain) {
+            if self.domains.len() < MAX_TROUBLE_DOMAINS {
+                self.domains.insert(domain.into());
+            } else {
+                self.more_domains = true;
+            }
         }
     }
 }
@@ -171,10 +242,21 @@ pub struct Aggregator {
     by_reason: HashMap<(Reason, Class), u64>,
     by_day: BTreeMap<i64, Tally>,
     deferral_reasons: HashMap<Reason, u64>,
-    blocks: HashMap<Box<str>, Trouble>,
+    blocks: HashMap<Party, Trouble>,
     deferral_causes: HashMap<Option<Deferral>, u64>,
-    /// Per (domain, cause): why mail to a domain waits, for the alerts.
-    deferral_troubles: HashMap<(Box<str>, Deferral), Trouble>,
+    /// Per (party, cause): why mail to a provider or domain waits, for the alerts.
+    deferral_troubles: HashMap<(Party, Deferral), Trouble>,
+    /// Deliveries by known provider; those to no known provider by domain.
+    by_provider: HashMap<&'static str, Tally>,
+    unprovided: HashMap<Box<str>, Tally>,
+    /// Relay host → provider, so that each host is looked up once.
+    relay_providers: HashMap<Box<str>, Option<&'static str>>,
+    /// Optional breakdowns, kept only when asked for.
+    by_relay: Option<HashMap<Box<str>, Tally>>,
+    by_sender: Option<HashMap<Box<str>, Tally>>,
+    by_source: Option<HashMap<Box<str>, Tally>>,
+    /// Time of the last successful delivery.
+    last_delivered: Option<i64>,
     /// Only addresses with a soft streak or a suppression: delivered
     /// addresses cost nothing.
     addresses: HashMap<Box<str>, AddressState>,
@@ -186,7 +268,11 @@ pub struct Aggregator {
 
 impl Aggregator {
     pub fn new(settings: Settings) -> Aggregator {
+        let asked = |b: Breakdown| settings.by.contains(&b).then(HashMap::default);
         Aggregator {
+            by_relay: asked(Breakdown::Relay),
+            by_sender: asked(Breakdown::Sender),
+            by_source: asked(Breakdown::Source),
             settings,
             all: Tally::default(),
             deferred_then_delivered: 0,
@@ -200,6 +286,10 @@ impl Aggregator {
             blocks: HashMap::default(),
             deferral_causes: HashMap::default(),
             deferral_troubles: HashMap::default(),
+            by_provider: HashMap::default(),
+            unprovided: HashMap::default(),
+            relay_providers: HashMap::default(),
+            last_delivered: None,
             addresses: HashMap::default(),
             suppressed: 0,
             by_cause: SuppressionCauses::default(),
@@ -212,6 +302,28 @@ impl Aggregator {
     fn in_scope(&self, scope: Scope, notification: bool) -> bool {
         (scope == Scope::Outbound || self.settings.include_local)
             && (!notification || self.settings.include_notifications)
+    }
+
+    /// The known provider of a delivery (relay host first, then domain).
+    fn provider(&mut self, relay: Option<&str>, domain: &str) -> Option<&'static str> {
+        let table = Providers::builtin();
+        let by_relay = relay.and_then(|r| match self.relay_providers.get(r) {
+            Some(&p) => p,
+            None => {
+                let p = table.by_relay(r);
+                self.relay_providers.insert(r.into(), p);
+                p
+            }
+        });
+        by_relay.or_else(|| table.by_domain(domain))
+    }
+
+    /// Final deliveries to a party.
+    fn party_finals(&self, party: &Party) -> u64 {
+        match party {
+            Party::Provider(p) => self.by_provider.get(p).map_or(0, Tally::finals),
+            Party::Domain(d) => self.unprovided.get(d).map_or(0, Tally::finals),
+        }
     }
 
     fn suppression(&mut self, d: &Delivery<'_>) {
@@ -350,17 +462,33 @@ impl Aggregator {
             HardBand::Emergency
         };
         let esp = self.esp_report(&inputs);
-        let mut alerts = self.alerts(&rates, status, hard_status);
+        let mut alerts = self.alerts(&rates, status, hard_status, (first, last));
         if let Some(e) = &esp {
             complaint_alert(&mut alerts, e, finals);
         }
 
-        let mut by_domain: Vec<DomainRow> =
-            self.by_domain.iter().map(|(k, t)| t.row(k.to_string())).collect();
-        by_domain.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.key.cmp(&b.key)));
-        if s.top > 0 {
-            by_domain.truncate(s.top);
-        }
+        let by_domain = top_rows(self.by_domain.iter().map(|(k, t)| t.row(k.to_string())), s.top);
+        let by_provider = s.by.contains(&Breakdown::Provider).then(|| {
+            let mut rows = top_rows(self.by_provider.iter().map(|(k, t)| t.row(k.to_string())), s.top);
+            let mut other = Tally::default();
+            for t in self.unprovided.values() {
+                other.merge(t);
+            }
+            // The rest is one row, last: it is what the table does not know.
+            if other.total() > 0 {
+                rows.push(other.row(NO_PROVIDER.into()));
+            }
+            rows
+        });
+        let keyed = |map: &Option<HashMap<Box<str>, Tally>>| {
+            map.as_ref()
+                .map(|m| top_rows(m.iter().map(|(k, t)| t.row(k.to_string())), s.top))
+        };
+        let (by_relay, by_sender, by_source) = (
+            keyed(&self.by_relay),
+            keyed(&self.by_sender),
+            keyed(&self.by_source),
+        );
         let mut by_reason: Vec<ReasonRow> = self
             .by_reason
             .iter()
@@ -442,10 +570,22 @@ impl Aggregator {
             deferrals,
             deferral_causes,
             esp,
+            by_provider,
+            by_relay,
+            by_sender,
+            by_source,
+            last_delivery: self.last_delivered.map(format_rfc3339),
+            view: View { by: s.by.clone() },
         }
     }
 
-    fn alerts(&self, rates: &Rates, status: Level, hard: HardBand) -> Vec<Alert> {
+    fn alerts(
+        &self,
+        rates: &Rates,
+        status: Level,
+        hard: HardBand,
+        period: (Option<i64>, Option<i64>),
+    ) -> Vec<Alert> {
         let s = &self.settings;
         let pct = |f: f64| format!("{:.2}%", f * 100.0);
         let mut alerts = Vec::new();
@@ -455,6 +595,7 @@ impl Aggregator {
                 code: code.into(),
                 message,
                 domain: None,
+                provider: None,
                 count: None,
                 diagnostic: None,
             })
@@ -526,8 +667,12 @@ impl Aggregator {
                 ),
             );
         }
-        for (domain, trouble) in top_troubles(&self.blocks) {
-            let finals = self.by_domain.get(domain).map_or(0, Tally::finals);
+        if let Some(message) = self.inactivity(period) {
+            push(Level::Warning, "inactivity", message);
+        }
+        self.party_rate_alerts(&mut alerts);
+        for (party, trouble) in top_troubles(&self.blocks) {
+            let finals = self.party_finals(party);
             let share = ratio(trouble.count, finals);
             let level = if finals < s.min_volume {
                 Level::Info
@@ -542,18 +687,149 @@ impl Aggregator {
             alerts.push(trouble_alert(
                 level,
                 "sender-block",
-                domain,
+                party,
                 trouble,
                 "is blocking",
                 what,
             ));
         }
-        let mut waits: Vec<(&(Box<str>, Deferral), &Trouble)> = self.deferral_troubles.iter().collect();
-        waits.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
-        for ((domain, cause), trouble) in waits.into_iter().take(MAX_DOMAIN_ALERTS) {
-            alerts.push(deferral_alert(domain, *cause, trouble));
+        let mut waits: Vec<(&(Party, Deferral), &Trouble)> = self.deferral_troubles.iter().collect();
+        waits.sort_by(|a, b| {
+            b.1.count
+                .cmp(&a.1.count)
+                .then_with(|| (a.0 .0.label(), a.0 .1).cmp(&(b.0 .0.label(), b.0 .1)))
+        });
+        for ((party, cause), trouble) in waits.into_iter().take(MAX_DOMAIN_ALERTS) {
+            alerts.push(deferral_alert(party, *cause, trouble));
         }
         alerts
+    }
+
+    /// Per-party bounce-rate alerts: a provider (or a domain of no known
+    /// provider) with at least `min_volume` final deliveries whose bounce
+    /// rate reaches the warning threshold. Below the volume there is no rate
+    /// alert at all: a rate of a handful of deliveries is noise.
+    fn party_rate_alerts(&self, alerts: &mut Vec<Alert>) {
+        let s = &self.settings;
+        let mut parties: Vec<(Party, &Tally)> = self
+            .by_provider
+            .iter()
+            .map(|(p, t)| (Party::Provider(p), t))
+            .chain(self.unprovided.iter().map(|(d, t)| (Party::Domain(d.clone()), t)))
+            .filter(|(_, t)| {
+                t.finals() > 0 && t.finals() >= s.min_volume && ratio(t.bounced(), t.finals()) >= s.warning
+            })
+            .collect();
+        parties.sort_by(|a, b| {
+            b.1.finals()
+                .cmp(&a.1.finals())
+                .then_with(|| a.0.label().cmp(b.0.label()))
+        });
+        for (party, t) in parties.into_iter().take(MAX_DOMAIN_ALERTS) {
+            let rate = ratio(t.bounced(), t.finals());
+            let (level, band, threshold) = if rate > s.critical {
+                (Level::Critical, "critical", s.critical)
+            } else {
+                (Level::Warning, "warning", s.warning)
+            };
+            let (code, domain, provider) = match &party {
+                Party::Provider(p) => ("provider-rate", None, Some(p.to_string())),
+                Party::Domain(d) => ("domain-rate", Some(d.to_string()), None),
+            };
+            alerts.push(Alert {
+                level,
+                code: code.into(),
+                message: format!(
+                    "{}: bounce rate {} over {} final deliveries is above the {} {band} threshold",
+                    party.label(),
+                    percent(rate),
+                    t.finals(),
+                    percent(threshold)
+                ),
+                domain,
+                provider,
+                count: Some(t.bounced()),
+                diagnostic: None,
+            });
+        }
+    }
+
+    /// The inactivity alert's message, when the last successful delivery is
+    /// more than `settings.inactivity` seconds before the end: the end of the
+    /// data or, when the data itself ends more than that span before the
+    /// clock, the clock (the log went silent: mail may have stopped).
+    fn inactivity(&self, (first, last): (Option<i64>, Option<i64>)) -> Option<String> {
+        let span = i64::try_from(self.settings.inactivity).ok().filter(|&s| s > 0)?;
+        let (end, to_now) = match (last, self.settings.now) {
+            (Some(l), Some(now)) if now - l > span => (now, true),
+            (Some(l), _) => (l, false),
+            (None, Some(now)) => (now, true),
+            (None, None) => return None,
+        };
+        let from = self.last_delivered.or(first);
+        let gap = end - from.unwrap_or(end);
+        if gap <= span && from.is_some() {
+            return None;
+        }
+        let until = if to_now {
+            match last {
+                Some(l) => format!("up to now; the data ends {}", format_rfc3339(l)),
+                None => "up to now; the data has no timestamped event".into(),
+            }
+        } else {
+            "up to the end of the data".into()
+        };
+        Some(match (self.last_delivered, from) {
+            (Some(l), _) => format!(
+                "no successful delivery for {} (the last was {}, {until}): has mail stopped?",
+                span_text(gap),
+                format_rfc3339(l)
+            ),
+            (None, Some(_)) => format!(
+                "no successful delivery in {} ({until}): has mail stopped?",
+                span_text(gap)
+            ),
+            (None, None) => format!("no successful delivery ({until}): has mail stopped?"),
+        })
+    }
+}
+
+/// `0.0487` → `4.87%`.
+fn percent(f: f64) -> String {
+    format!("{:.2}%", f * 100.0)
+}
+
+/// `26100` → `7h 15m`; `183600` → `2d 3h`; `2700` → `45m`.
+pub fn span_text(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    match (d, h, m) {
+        (0, 0, m) => format!("{m}m"),
+        (0, h, 0) => format!("{h}h"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, 0, _) => format!("{d}d"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+/// Rows sorted by total (then key), the first `top` (0: all).
+fn top_rows(rows: impl Iterator<Item = DomainRow>, top: usize) -> Vec<DomainRow> {
+    let mut rows: Vec<DomainRow> = rows.collect();
+    rows.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.key.cmp(&b.key)));
+    if top > 0 {
+        rows.truncate(top);
+    }
+    rows
+}
+
+fn add_to(map: &mut HashMap<Box<str>, Tally>, key: &str, outcome: Outcome) {
+    match map.get_mut(key) {
+        Some(t) => t.add(outcome),
+        None => {
+            let mut t = Tally::default();
+            t.add(outcome);
+            map.insert(key.into(), t);
+        }
     }
 }
 
@@ -608,21 +884,55 @@ fn complaint_alert(alerts: &mut Vec<Alert>, e: &EspReport, finals: u64) {
             code: "complaint-rate".into(),
             message,
             domain: None,
+            provider: None,
             count: Some(e.complaints),
             diagnostic: None,
         },
     );
 }
 
-fn top_troubles(map: &HashMap<Box<str>, Trouble>) -> Vec<(&str, &Trouble)> {
-    let mut list: Vec<(&str, &Trouble)> = map.iter().map(|(k, v)| (&**k, v)).collect();
-    list.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
+fn top_troubles(map: &HashMap<Party, Trouble>) -> Vec<(&Party, &Trouble)> {
+    let mut list: Vec<(&Party, &Trouble)> = map.iter().collect();
+    list.sort_by(|a, b| {
+        b.1.count
+            .cmp(&a.1.count)
+            .then_with(|| a.0.label().cmp(b.0.label()))
+    });
     list.truncate(MAX_DOMAIN_ALERTS);
     list
 }
 
-/// "outlook.com is blocking 203.0.113.25 (S3150): 12 of 240 deliveries blocked".
-fn trouble_alert(level: Level, code: &str, domain: &str, t: &Trouble, verb: &str, what: String) -> Alert {
+/// The alert's `domain` and `provider` fields, and the domains to name in
+/// the message of a provider's alert (" (hotmail.com, outlook.com)").
+fn party_fields(party: &Party, t: &Trouble) -> (Option<String>, Option<String>, String) {
+    match party {
+        Party::Domain(d) => (Some(d.to_string()), None, String::new()),
+        Party::Provider(p) => {
+            let single = (t.domains.len() == 1 && !t.more_domains)
+                .then(|| t.domains.iter().next().map(|d| d.to_string()))
+                .flatten();
+            let mut names: Vec<&str> = t.domains.iter().take(MAX_ALERT_DOMAINS).map(|d| &**d).collect();
+            let rest = t.domains.len().saturating_sub(MAX_ALERT_DOMAINS);
+            let more = if rest > 0 || t.more_domains {
+                format!(" and {}{rest} more", if t.more_domains { "over " } else { "" })
+            } else {
+                String::new()
+            };
+            if names.is_empty() {
+                names.push("?");
+            }
+            (
+                single,
+                Some(p.to_string()),
+                format!(" ({}{more})", names.join(", ")),
+            )
+        }
+    }
+}
+
+/// "Microsoft is blocking 203.0.113.25 (S3150): 2 of 11 deliveries blocked
+/// (hotmail.com, outlook.com)"; "smallbiz.example is blocking us (5.7.1): ...".
+fn trouble_alert(level: Level, code: &str, party: &Party, t: &Trouble, verb: &str, what: String) -> Alert {
     let (diagnostic, status) = match &t.sample {
         Some((d, s)) => (Some(d.to_string()), s.as_deref()),
         None => (None, None),
@@ -634,18 +944,20 @@ fn trouble_alert(level: Level, code: &str, domain: &str, t: &Trouble, verb: &str
     let whom = our_address_in(reply).unwrap_or_else(|| "us".into());
     let label = provider_code_in(reply).or_else(|| status.map(String::from));
     let label = label.map(|l| format!(" ({l})")).unwrap_or_default();
+    let (domain, provider, domains) = party_fields(party, t);
     Alert {
         level,
         code: code.into(),
-        message: format!("{domain} {verb} {whom}{label}: {what}"),
-        domain: Some(domain.into()),
+        message: format!("{} {verb} {whom}{label}: {what}{domains}", party.label()),
+        domain,
+        provider,
         count: Some(t.count),
         diagnostic,
     }
 }
 
-/// "gmail.com is rate-limiting us (4.7.28): 312 deferrals".
-fn deferral_alert(domain: &str, cause: Deferral, t: &Trouble) -> Alert {
+/// "Google is rate-limiting us (4.7.28): 312 deferrals (gmail.com)".
+fn deferral_alert(party: &Party, cause: Deferral, t: &Trouble) -> Alert {
     let (diagnostic, status) = match &t.sample {
         Some((d, s)) => (Some(d.to_string()), s.as_deref()),
         None => (None, None),
@@ -657,11 +969,18 @@ fn deferral_alert(domain: &str, cause: Deferral, t: &Trouble) -> Alert {
     let label = provider_code_in(reply).or_else(|| status.map(String::from));
     let label = label.map(|l| format!(" ({l})")).unwrap_or_default();
     let plural = if t.count == 1 { "deferral" } else { "deferrals" };
+    let (domain, provider, domains) = party_fields(party, t);
     Alert {
         level: Level::Info,
         code: format!("deferred-{}", cause.as_str()),
-        message: format!("{domain} {}{label}: {} {plural}", cause.phrase(), t.count),
-        domain: Some(domain.into()),
+        message: format!(
+            "{} {}{label}: {} {plural}{domains}",
+            party.label(),
+            cause.phrase(),
+            t.count
+        ),
+        domain,
+        provider,
         count: Some(t.count),
         diagnostic,
     }
@@ -746,14 +1065,33 @@ impl Sink for Aggregator {
                 self.deferred_then_delivered += 1;
             }
         }
+        if d.outcome == Outcome::Delivered {
+            self.last_delivered = Some(self.last_delivered.map_or(d.ts, |l| l.max(d.ts)));
+        }
         let domain = d.domain();
-        match self.by_domain.get_mut(domain) {
-            Some(t) => t.add(d.outcome),
-            None => {
-                let mut t = Tally::default();
-                t.add(d.outcome);
-                self.by_domain.insert(domain.into(), t);
-            }
+        add_to(&mut self.by_domain, domain, d.outcome);
+        let provider = self.provider(d.relay, domain);
+        match provider {
+            Some(p) => self.by_provider.entry(p).or_default().add(d.outcome),
+            None => add_to(&mut self.unprovided, domain, d.outcome),
+        }
+        if let Some(map) = &mut self.by_relay {
+            add_to(map, d.relay.unwrap_or(NO_RELAY), d.outcome);
+        }
+        if let Some(map) = &mut self.by_sender {
+            let key = match d.sender {
+                Some("") => NULL_SENDER,
+                Some(s) => s,
+                None => NO_SENDER,
+            };
+            add_to(map, key, d.outcome);
+        }
+        if let Some(map) = &mut self.by_source {
+            let key = match &self.settings.contacts {
+                Some(c) => c.source_of(d.rcpt),
+                None => crate::contacts::UNLISTED,
+            };
+            add_to(map, key, d.outcome);
         }
         self.by_day
             .entry(d.ts.div_euclid(86_400))
@@ -763,10 +1101,11 @@ impl Sink for Aggregator {
             let reason = d.reason.unwrap_or(Reason::Undefined);
             *self.by_reason.entry((reason, class)).or_default() += 1;
             if class == Class::Block {
+                let party = provider.map_or_else(|| Party::Domain(domain.into()), Party::Provider);
                 self.blocks
-                    .entry(domain.into())
+                    .entry(party)
                     .or_default()
-                    .add(d.diagnostic, d.status_code);
+                    .add(d.diagnostic, d.status_code, domain);
             }
         }
         self.suppression(&d);
@@ -782,10 +1121,16 @@ impl Sink for Aggregator {
         let cause = attempt.verdict.and_then(|v| v.deferral);
         *self.deferral_causes.entry(cause).or_default() += 1;
         if let Some(cause) = cause {
-            self.deferral_troubles
-                .entry((domain_of(attempt.rcpt()).into(), cause))
-                .or_default()
-                .add(attempt.diagnostic(), attempt.status_code());
+            let domain = domain_of(attempt.rcpt());
+            let party = match self.provider(attempt.relay(), domain) {
+                Some(p) => Party::Provider(p),
+                None => Party::Domain(domain.into()),
+            };
+            self.deferral_troubles.entry((party, cause)).or_default().add(
+                attempt.diagnostic(),
+                attempt.status_code(),
+                domain,
+            );
         }
     }
 }

@@ -2,7 +2,9 @@
 //! comments are the help text; clap types stay here and in `commands/`.
 
 use crate::parse::csv_generic::ColumnMap;
+use crate::report::Breakdown;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -16,6 +18,8 @@ Examples:
   bouncectl analyze --incremental --fail-on critical /var/log/mail.log*   from cron: only new lines
   bouncectl suppress --out list.csv                export the suppression list from the state
   bouncectl filter send-list.csv --out clean.csv   drop suppressed addresses before a campaign
+  bouncectl analyze --by provider,source --sources contacts.csv mail.log   who bounces, from which list
+  bouncectl analyze --format html --out report.html mail.log               one self-contained page
 
 Exit codes: 0 ok · 1 runtime error · 2 usage error · 3 --fail-on threshold reached";
 
@@ -43,6 +47,11 @@ pub struct Cli {
     /// Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)
     #[arg(long, global = true, hide = true, value_name = "BYTES")]
     pub chunk_size: Option<usize>,
+
+    /// Config file (TOML) [default: $XDG_CONFIG_HOME/bouncectl/config.toml,
+    /// else ~/.config/bouncectl/config.toml, when it exists]
+    #[arg(long, global = true, value_name = "FILE", env = "BOUNCECTL_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +76,16 @@ pub enum Command {
     Unsuppress(UnsuppressArgs),
     /// Drop suppressed addresses from a CSV send list
     Filter(FilterArgs),
+    /// Print the effective settings and where each comes from (default,
+    /// config file, environment, command line)
+    #[command(after_help = CONFIG_EXAMPLES)]
+    Config(ConfigArgs),
+    /// Print a shell completion script
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print a man page (roff)
+    #[command(hide = true)]
+    Man(ManArgs),
 }
 
 /// Report formats.
@@ -76,6 +95,132 @@ pub enum ReportFormat {
     Table,
     /// The bouncectl.report/v1 JSON document
     Json,
+    /// Markdown, for tickets and chat
+    Markdown,
+    /// CSV, one row per breakdown key
+    Csv,
+    /// Prometheus text format, for node-exporter's textfile collector
+    Prometheus,
+    /// One self-contained HTML page with a chart of the daily bounce rate
+    Html,
+}
+
+/// Breakdowns (`--by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    /// Recipient domain
+    Domain,
+    /// Mailbox provider (Google, Microsoft, ...), from the relay host or the domain
+    Provider,
+    /// Bounce reason
+    Reason,
+    /// Relay host the mail was handed to
+    Relay,
+    /// Envelope sender
+    Sender,
+    /// UTC day
+    Day,
+    /// List or import batch of the address (needs --sources)
+    Source,
+}
+
+impl From<By> for Breakdown {
+    fn from(b: By) -> Breakdown {
+        match b {
+            By::Domain => Breakdown::Domain,
+            By::Provider => Breakdown::Provider,
+            By::Reason => Breakdown::Reason,
+            By::Relay => Breakdown::Relay,
+            By::Sender => Breakdown::Sender,
+            By::Day => Breakdown::Day,
+            By::Source => Breakdown::Source,
+        }
+    }
+}
+
+/// When to colour the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    /// Always (even with NO_COLOR)
+    Always,
+    /// Never
+    Never,
+}
+
+/// How the report is cut and shown: flags of every command that prints one.
+#[derive(Debug, Clone, Args)]
+pub struct ReportOpts {
+    /// Breakdowns to show, in this order: domain, provider, reason, relay,
+    /// sender, day, source (repeat the flag or separate with commas)
+    /// [default: domain,reason,day]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "BY",
+        hide_possible_values = true
+    )]
+    pub by: Vec<By>,
+
+    /// CSV that maps addresses to the list or import batch they came from
+    /// (header with an address column, e.g. email, and a source column, e.g.
+    /// list, source or batch), for --by source
+    #[arg(long, value_name = "FILE")]
+    pub sources: Option<PathBuf>,
+
+    /// Warn when no delivery succeeded for this long before the end of the
+    /// data (or before now, when the data ends longer ago than that): 6h,
+    /// 90m, 2d, or off [default: off]
+    #[arg(long, value_name = "SPAN", value_parser = parse_span)]
+    pub inactivity: Option<u64>,
+
+    /// Colour the status bands in the table
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+const CONFIG_EXAMPLES: &str = "\
+Examples:
+  bouncectl config                          what analyze would use, and why
+  bouncectl config --top 5 --by provider    the same with these analyze options
+  bouncectl --config ./bouncectl.toml config
+
+The output is itself a valid config file. Keys: warn, crit, promote-after,
+min-volume, top, by, format, color, inactivity, rules, sources, state.";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  bouncectl completions bash > ~/.local/share/bash-completion/completions/bouncectl
+  bouncectl completions zsh > ~/.zfunc/_bouncectl        (with fpath+=~/.zfunc)
+  bouncectl completions fish > ~/.config/fish/completions/bouncectl.fish
+  bouncectl completions powershell >> $PROFILE
+  bouncectl completions elvish >> ~/.config/elvish/rc.elv";
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// analyze options, to see how they combine with the config file
+    #[arg(
+        value_name = "ANALYZE-OPTION",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub options: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's page (bouncectl-analyze.1) instead of the main one
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// Levels that `--fail-on` can ask for.
@@ -141,9 +286,12 @@ pub struct AnalyzeArgs {
     #[arg(short, long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// Rows in the by-domain breakdown (0: all)
+    /// Rows in each breakdown but by reason and by day (0: all)
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
+
+    #[command(flatten)]
+    pub report: ReportOpts,
 
     /// Count local deliveries (mailboxes, pipes, content-filter hops) in the rates
     #[arg(long)]
@@ -165,8 +313,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "RATE", default_value = "5%", value_parser = parse_rate)]
     pub crit: f64,
 
-    /// Final deliveries a domain needs before its own block rate can raise a
-    /// warning or critical alert (below it the alert is only informational)
+    /// Final deliveries a domain or provider needs before its own bounce or
+    /// block rate can raise a warning or critical alert
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub min_volume: u64,
 
@@ -493,10 +641,45 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
     Ok(value)
 }
 
+/// `6h`, `90m`, `2d`, `1w`, `30s` → seconds; `off`, `0` → 0 (no alert).
+pub fn parse_span(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    if matches!(t.as_str(), "off" | "0" | "never" | "none") {
+        return Ok(0);
+    }
+    let bad = || format!("`{s}` is not a span; write it as 6h, 90m, 2d, 1w, or off");
+    let unit = t.chars().last().ok_or_else(bad)?;
+    let secs = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    let n: u64 = t[..t.len() - 1].trim().parse().map_err(|_| bad())?;
+    n.checked_mul(secs)
+        .filter(|&v| v <= 10 * 366 * 86_400)
+        .ok_or_else(|| format!("`{s}` is longer than ten years"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn spans() {
+        assert_eq!(parse_span("6h"), Ok(21_600));
+        assert_eq!(parse_span(" 90M "), Ok(5_400));
+        assert_eq!(parse_span("2d"), Ok(172_800));
+        assert_eq!(parse_span("off"), Ok(0));
+        assert!(parse_span("6").is_err());
+        assert!(parse_span("h").is_err());
+        assert!(parse_span("-1h").is_err());
+        assert!(parse_span("99999999999999999999w").is_err());
+        assert!(parse_span("é").is_err());
+    }
 
     #[test]
     fn cli_is_consistent() {

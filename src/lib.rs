@@ -8,6 +8,8 @@ pub mod aggregate;
 pub mod classify;
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod contacts;
 pub mod correlate;
 #[doc(hidden)]
 pub mod genlog;
@@ -17,6 +19,7 @@ pub mod model;
 pub mod output;
 pub mod parse;
 pub mod pipeline;
+pub mod providers;
 pub mod report;
 pub mod state;
 pub mod suppression;

@@ -2,7 +2,7 @@
 //! exit codes.
 
 use bouncectl::commands::{self, Exit, UsageError};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -13,8 +13,11 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn main() -> ExitCode {
-    let cli = bouncectl::cli::Cli::parse();
-    let code = match commands::run(cli) {
+    // Parsed in two steps so that commands can tell a value given on the
+    // command line from a default (the config file fills in the defaults).
+    let matches = bouncectl::cli::Cli::command().get_matches();
+    let cli = bouncectl::cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let code = match commands::run(cli, &matches) {
         Ok(exit) => exit,
         Err(e) if is_broken_pipe(&e) => Exit::Ok,
         Err(e) => {

@@ -22,6 +22,16 @@ pub fn sanitize(text: &str) -> String {
     out
 }
 
+/// [`sanitize`] for text of several lines: each line alone, newlines kept.
+pub fn sanitize_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match line.strip_suffix('\n') {
+            Some(l) => format!("{}\n", sanitize(l)),
+            None => sanitize(line),
+        })
+        .collect()
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory and
 /// a rename, so that readers see the old file or the new one, never half of
 /// one, and a full disk leaves the old file intact. `mode` (Unix permission

@@ -1,8 +1,12 @@
 //! `bouncectl analyze`: read logs, correlate, aggregate, render the report.
+//! Settings come from the command line over the config file over defaults
+//! (`crate::config`).
 
 use super::{load_classifier, Exit, Global, UsageError};
 use crate::aggregate::{Aggregator, Settings};
-use crate::cli::{AnalyzeArgs, FailOn, InputFormat, ReportFormat};
+use crate::cli::{AnalyzeArgs, ColorWhen, FailOn, InputFormat, ReportFormat};
+use crate::config::Effective;
+use crate::contacts::{Contacts, ContactsError};
 use crate::correlate::Correlator;
 use crate::correlate::Snapshot;
 use crate::input::Source;
@@ -11,24 +15,32 @@ use crate::parse::timestamp::format_rfc3339;
 use crate::parse::Format;
 use crate::pipeline::{self, ReadOptions};
 use crate::pipeline::{InputIdentity, Plan};
-use crate::report::{json::Json, table::TableFormat, Level, Render, Report, Suppression, SuppressionCauses};
+use crate::report::{
+    csv::CsvFormat,
+    html::Html,
+    json::Json,
+    markdown::Markdown,
+    prometheus::Prometheus,
+    table::{ColoredTable, TableFormat},
+    Breakdown,
+};
+use crate::report::{Level, Render, Report, Suppression, SuppressionCauses};
 use crate::state::record::Recorder;
 use crate::state::{incremental, review_address, CountsQuery, ScopeFilter, StateError, Store};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 
 pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
-    if args.warn > args.crit {
-        return Err(UsageError(format!(
-            "--warn ({}) is above --crit ({}); the warning band must start below the critical one",
-            args.warn, args.crit
-        ))
-        .into());
-    }
+    let file = crate::config::load(global.config.clone())?;
+    let eff = Effective::resolve(&global.args, file.as_ref());
+    eff.check()?;
     if let Some(out) = &args.out {
         output::check_writable(out)?;
     }
+    let by: Vec<Breakdown> = eff.by.value.iter().map(|&b| b.into()).collect();
+    let contacts = load_contacts(eff.sources.value.as_deref(), &by)?;
     let sources: Vec<Source> = if args.inputs.is_empty() {
         if std::io::stdin().is_terminal() {
             return Err(UsageError(
@@ -43,15 +55,19 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
     if sources.iter().filter(|s| **s == Source::Stdin).count() > 1 {
         return Err(UsageError("standard input (-) can be read only once".into()).into());
     }
-    let classifier = load_classifier(args.rules.as_deref())?;
+    let classifier = load_classifier(eff.rules.value.as_deref())?;
     let settings = Settings {
         include_local: args.include_local,
         include_notifications: args.include_notifications,
-        promote_after: args.promote_after,
-        warning: args.warn,
-        critical: args.crit,
-        top: args.top,
-        min_volume: args.min_volume,
+        promote_after: eff.promote_after.value,
+        warning: eff.warn.value,
+        critical: eff.crit.value,
+        top: eff.top.value,
+        min_volume: eff.min_volume.value,
+        by,
+        contacts,
+        inactivity: eff.inactivity.value,
+        now: Some(global.now),
     };
     let opts = ReadOptions {
         threads: global.threads,
@@ -76,7 +92,12 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
             )
             .into());
         }
-        let mut store = super::open_state(&args.state, true)?;
+        // `--state` wins over the config file's `state`.
+        let state = crate::cli::StateOpts {
+            state: eff.state.value.clone(),
+            ..args.state.clone()
+        };
+        let mut store = super::open_state(&state, true)?;
         let job = Job {
             command: "analyze",
             incremental: args.incremental,
@@ -86,7 +107,13 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         let done = analyze_into_state(&mut store, &sources, &opts, settings, &job)?;
         (done.report, done.had_errors)
     };
-    let bytes = render(&report, args.format);
+    let color = use_color(
+        eff.color.value,
+        args.out.is_none() && std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").is_some(),
+        std::env::var_os("TERM").is_some_and(|t| t == "dumb"),
+    );
+    let bytes = render_with(&report, eff.format.value, color);
     match &args.out {
         Some(path) => output::write_atomic(path, &bytes, None)?,
         None => {
@@ -371,10 +398,66 @@ fn record_run(
 /// Inputs not given for this long are forgotten (rotated away long ago).
 const FORGET_INPUTS_AFTER: i64 = 90 * 86_400;
 
+/// The `--sources` file, when given; `--by source` needs one.
+fn load_contacts(path: Option<&std::path::Path>, by: &[Breakdown]) -> Result<Option<Arc<Contacts>>> {
+    let Some(path) = path else {
+        if by.contains(&Breakdown::Source) {
+            return Err(UsageError(
+                "--by source needs --sources FILE: a CSV with an address column and a list or batch column"
+                    .into(),
+            )
+            .into());
+        }
+        return Ok(None);
+    };
+    match Contacts::load(path) {
+        Ok(c) => Ok(Some(Arc::new(c))),
+        Err(e @ ContactsError::Header { .. }) => Err(UsageError(e.to_string()).into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether the table gets colours: `--color always`/`never`, or on `auto`
+/// a terminal without `NO_COLOR` (any value, https://no-color.org) and not
+/// `TERM=dumb`.
+pub fn use_color(choice: ColorWhen, terminal: bool, no_color: bool, dumb: bool) -> bool {
+    match choice {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => terminal && !no_color && !dumb,
+    }
+}
+
+/// The report in `format`, without colour.
 pub fn render(report: &Report, format: ReportFormat) -> Vec<u8> {
+    render_with(report, format, false)
+}
+
+/// The report in `format`; `color` applies to the table only.
+pub fn render_with(report: &Report, format: ReportFormat, color: bool) -> Vec<u8> {
     match format {
+        ReportFormat::Table if color => ColoredTable.render(report),
         ReportFormat::Table => TableFormat.render(report),
         ReportFormat::Json => Json.render(report),
+        ReportFormat::Markdown => Markdown.render(report),
+        ReportFormat::Csv => CsvFormat.render(report),
+        ReportFormat::Prometheus => Prometheus.render(report),
+        ReportFormat::Html => Html.render(report),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_color(ColorWhen::Auto, true, false, false));
+        assert!(!use_color(ColorWhen::Auto, false, false, false));
+        assert!(!use_color(ColorWhen::Auto, true, true, false));
+        assert!(!use_color(ColorWhen::Auto, true, false, true));
+        assert!(use_color(ColorWhen::Always, false, true, false));
+        assert!(!use_color(ColorWhen::Never, true, false, false));
     }
 }
 

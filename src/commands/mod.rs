@@ -2,6 +2,8 @@
 
 pub mod analyze;
 pub mod classify;
+pub mod completions;
+pub mod config;
 pub mod filter;
 pub mod history;
 pub mod report;
@@ -39,9 +41,17 @@ pub struct Global {
     pub now: i64,
     /// Bytes per parse chunk.
     pub chunk_size: usize,
+    /// The config file to read, if any (`--config`, `BOUNCECTL_CONFIG`, or
+    /// the default places); commands that use settings load it.
+    pub config: Option<crate::config::Located>,
+    /// The subcommand's parsed arguments: where each value came from
+    /// (command line, environment, default), for the config file to fill in
+    /// what the command line left out.
+    pub args: clap::ArgMatches,
 }
 
-pub fn run(cli: Cli) -> Result<Exit> {
+/// Runs the command `cli` (parsed from `matches`).
+pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<Exit> {
     let now = match cli.now.as_deref() {
         None => jiff::Timestamp::now().as_second(),
         Some(s) => parse_now(s)
@@ -53,11 +63,22 @@ pub fn run(cli: Cli) -> Result<Exit> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let chunk_size = cli.chunk_size.unwrap_or(crate::input::chunks::CHUNK_SIZE).max(1);
+    let args = matches
+        .subcommand()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_else(|| matches.clone());
+    let config = crate::config::locate(
+        cli.config
+            .as_deref()
+            .map(|p| (p, args.value_source("config").or(matches.value_source("config")))),
+    );
     let global = Global {
         threads,
         quiet: cli.quiet,
         now,
         chunk_size,
+        config,
+        args,
     };
     match cli.command {
         Command::Analyze(args) => analyze::run(args, &global),
@@ -67,6 +88,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::History(args) => history::run(args, &global),
         Command::Unsuppress(args) => unsuppress::run(args, &global),
         Command::Filter(args) => filter::run(args, &global),
+        Command::Config(args) => config::run(args, &global),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => completions::man(args),
     }
 }
 

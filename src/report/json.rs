@@ -19,6 +19,14 @@
 //! - `by_domain[]`, `by_day[]`: `key`, `total`, `delivered`, `hard`, `soft`,
 //!   `block`, `pending`, `bounce_rate`; sorted by total (then key), by day by
 //!   date; `--top N` limits `by_domain`.
+//! - `by_provider[]`, `by_relay[]`, `by_sender[]`, `by_source[]`: the same
+//!   rows by mailbox provider (the rest in one `other` row, last), relay host
+//!   (`(none)` without one), envelope sender (`<>` for the null sender,
+//!   `(unknown)` when the log did not say) and `--sources` list or batch
+//!   (`(not in sources)`); present only when `--by` asks for them; `--top N`
+//!   limits each.
+//! - `last_delivery`: RFC 3339 UTC time of the last successful delivery, or
+//!   `null`.
 //! - `by_reason[]`: `key` (a reason), `class`, `count` of bounced deliveries.
 //! - `suppression`: `total`, `new`, `at_risk` (1..N-1 consecutive soft
 //!   bounces), `violations` (deliveries after suppression), `by_cause`
@@ -26,8 +34,12 @@
 //!   `esp` — the ESP had suppressed the address already).
 //! - `alerts[]`: `level` (`info`, `warning`, `critical`), `code`
 //!   (`bounce-rate`, `hard-rate`, `soft-rate`, `block-rate`, `sender-block`,
-//!   `deferred-<cause>` such as `deferred-rate-limit`, `no-deliveries`),
-//!   `message`, and where it applies `domain`, `count`, `diagnostic`.
+//!   `deferred-<cause>` such as `deferred-rate-limit`, `no-deliveries`,
+//!   `provider-rate` and `domain-rate` — a provider's or a domain's own bounce
+//!   rate, from `--min-volume` final deliveries —, `inactivity`), `message`,
+//!   and where it applies `domain`, `provider` (the mailbox provider a block
+//!   or deferral alert is about, e.g. `Microsoft`; `domain` is then set when
+//!   one domain was concerned), `count`, `diagnostic`.
 //! - `hard_status`: hard-rate band (`healthy`, `caution`, `throttling`,
 //!   `emergency`); `deferrals[]`: deferral attempts by reason;
 //!   `deferral_causes[]`: deferral attempts by cause (`rate-limit`,

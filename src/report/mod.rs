@@ -1,7 +1,11 @@
 //! The computed report (the `bouncectl.report/v1` contract of DESIGN.md §4)
 //! and its renderers, one file per format behind [`Render`].
 
+pub mod csv;
+pub mod html;
 pub mod json;
+pub mod markdown;
+pub mod prometheus;
 pub mod table;
 
 use serde::Serialize;
@@ -38,6 +42,170 @@ pub struct Report {
     /// disagree. Present when an input is an ESP export.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub esp: Option<EspReport>,
+    /// Breakdowns asked for with `--by` beyond the three above; absent
+    /// unless asked (by mailbox provider, relay host, envelope sender, the
+    /// list or batch an address came from).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_provider: Option<Vec<DomainRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_relay: Option<Vec<DomainRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_sender: Option<Vec<DomainRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_source: Option<Vec<DomainRow>>,
+    /// Time of the last successful delivery (RFC 3339 UTC), `null` without one.
+    pub last_delivery: Option<String>,
+    /// Which breakdowns the text formats show; not part of the JSON.
+    #[serde(skip)]
+    pub view: View,
+}
+
+/// A breakdown of the report (`--by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Breakdown {
+    Domain,
+    Provider,
+    Reason,
+    Relay,
+    Sender,
+    Day,
+    Source,
+}
+
+impl Breakdown {
+    pub const ALL: [Breakdown; 7] = [
+        Breakdown::Domain,
+        Breakdown::Provider,
+        Breakdown::Reason,
+        Breakdown::Relay,
+        Breakdown::Sender,
+        Breakdown::Day,
+        Breakdown::Source,
+    ];
+
+    /// What the text formats show without `--by`.
+    pub const DEFAULT: [Breakdown; 3] = [Breakdown::Domain, Breakdown::Reason, Breakdown::Day];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Breakdown::Domain => "domain",
+            Breakdown::Provider => "provider",
+            Breakdown::Reason => "reason",
+            Breakdown::Relay => "relay",
+            Breakdown::Sender => "sender",
+            Breakdown::Day => "day",
+            Breakdown::Source => "source",
+        }
+    }
+
+    /// Section title in the text formats.
+    pub fn title(self) -> &'static str {
+        match self {
+            Breakdown::Domain => "By recipient domain",
+            Breakdown::Provider => "By mailbox provider",
+            Breakdown::Reason => "By reason",
+            Breakdown::Relay => "By relay host",
+            Breakdown::Sender => "By sender",
+            Breakdown::Day => "By day (UTC)",
+            Breakdown::Source => "By source (list or import batch)",
+        }
+    }
+
+    /// Header of the key column.
+    pub fn key_header(self) -> &'static str {
+        match self {
+            Breakdown::Relay => "relay host",
+            other => other.as_str(),
+        }
+    }
+}
+
+/// Which breakdowns the text formats show, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct View {
+    /// Empty: [`Breakdown::DEFAULT`].
+    pub by: Vec<Breakdown>,
+}
+
+/// The rows of one breakdown.
+#[derive(Debug, Clone, Copy)]
+pub enum Rows<'a> {
+    Counts(&'a [DomainRow]),
+    Reasons(&'a [ReasonRow]),
+}
+
+/// One line of the deliveries table: label, count, rate, band.
+pub type DeliveryLine = (&'static str, u64, Option<f64>, &'static str);
+
+impl Report {
+    /// The deliveries table every text format shows, in order.
+    pub fn delivery_lines(&self) -> [DeliveryLine; 9] {
+        let d = &self.deliveries;
+        let r = &self.rates;
+        [
+            ("delivered", d.delivered, None, ""),
+            ("hard bounces", d.hard, Some(r.hard), self.hard_status.as_str()),
+            ("soft bounces", d.soft, Some(r.soft), ""),
+            ("blocks (sender-side)", d.block, Some(r.block), ""),
+            (
+                "bounced in all",
+                d.hard + d.soft + d.block,
+                Some(r.bounce),
+                self.status.as_str(),
+            ),
+            ("pending (deferred only)", d.pending, None, ""),
+            ("total", d.total, None, ""),
+            ("deferred, then delivered", d.deferred_then_delivered, None, ""),
+            ("deferral attempts", d.deferral_attempts, Some(r.deferral), ""),
+        ]
+    }
+
+    /// `2026-11-16 07:04:00Z → 2026-11-16 13:47:41Z`.
+    pub fn period_text(&self) -> String {
+        match (&self.period.first, &self.period.last) {
+            (Some(a), Some(b)) => format!("{} → {}", a.replace('T', " "), b.replace('T', " ")),
+            _ => "no timestamped events".into(),
+        }
+    }
+
+    /// The breakdowns to show, in order, each with its rows. Without
+    /// `--by`, the by-day table is left out when the data spans one day
+    /// (it would repeat the totals); asked for, it is always there.
+    pub fn breakdowns(&self) -> Vec<(Breakdown, Rows<'_>)> {
+        let explicit = !self.view.by.is_empty();
+        let by: &[Breakdown] = if explicit {
+            &self.view.by
+        } else {
+            &Breakdown::DEFAULT
+        };
+        let mut out = Vec::new();
+        for &b in by {
+            if out.iter().any(|(seen, _)| *seen == b) {
+                continue;
+            }
+            let rows = match b {
+                Breakdown::Reason => Rows::Reasons(&self.by_reason),
+                Breakdown::Day if !explicit && self.by_day.len() < 2 => continue,
+                other => Rows::Counts(self.counts(other).unwrap_or(&[])),
+            };
+            out.push((b, rows));
+        }
+        out
+    }
+
+    /// The rows of a breakdown by key (all but `reason`), when computed.
+    pub fn counts(&self, b: Breakdown) -> Option<&[DomainRow]> {
+        match b {
+            Breakdown::Domain => Some(&self.by_domain),
+            Breakdown::Day => Some(&self.by_day),
+            Breakdown::Provider => self.by_provider.as_deref(),
+            Breakdown::Relay => self.by_relay.as_deref(),
+            Breakdown::Sender => self.by_sender.as_deref(),
+            Breakdown::Source => self.by_source.as_deref(),
+            Breakdown::Reason => None,
+        }
+    }
 }
 
 /// The `esp` object of the report.
@@ -192,6 +360,9 @@ pub struct Alert {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// The mailbox provider the alert is about (`Microsoft`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
     /// A sample diagnostic (the remote server's words), when there is one.

@@ -1,7 +1,8 @@
 //! `--format table` (the default): the report as text tables for a person at
-//! a terminal, 80 columns wide, foreign text sanitized.
+//! a terminal, 80 columns wide, foreign text sanitized; the status bands in
+//! colour when asked (green healthy, yellow warning, red critical).
 
-use super::{Alert, DomainRow, EspReport, Level, Render, Report};
+use super::{Alert, DomainRow, EspReport, Level, Render, Report, Rows};
 use crate::output::sanitize;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle};
 use std::fmt::Write;
@@ -11,7 +12,51 @@ const WIDTH: u16 = 80;
 /// Longest diagnostic shown under an alert.
 const DIAGNOSTIC_CHARS: usize = 150;
 
+/// The table renderer, without colour.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct TableFormat;
+
+/// The same table with ANSI colours for the bands (the caller decides: a
+/// terminal without `NO_COLOR`, or `--color always`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ColoredTable;
+
+impl Render for TableFormat {
+    fn render(&self, report: &Report) -> Vec<u8> {
+        render_table(report, false)
+    }
+}
+
+impl Render for ColoredTable {
+    fn render(&self, report: &Report) -> Vec<u8> {
+        render_table(report, true)
+    }
+}
+
+/// The ANSI colour of a band, by name: green healthy, yellow for the
+/// middle bands, red for the worst.
+fn band_color(band: &str) -> Option<&'static str> {
+    match band {
+        "healthy" => Some("32"),
+        "caution" | "warning" | "throttling" => Some("33"),
+        "critical" | "emergency" => Some("31"),
+        _ => None,
+    }
+}
+
+/// `text` in the ANSI colour of `band`, when `color`. Colours are added to
+/// the rendered text (not through comfy-table), so that without the escapes
+/// the report is byte for byte the plain one.
+fn paint(text: &str, band: &str, color: bool) -> String {
+    let Some(code) = band_color(band) else {
+        return text.to_string();
+    };
+    if color {
+        format!("\x1b[1;{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
@@ -107,10 +152,13 @@ fn breakdown(rows: &[DomainRow], first: &str) -> Table {
                 .chain([header[i + 1].len()])
                 .max()
                 .unwrap_or(0)
-                + 1
+                // Padding on the right and the space between columns (the
+                // number columns have no left padding: right-aligned, they
+                // are apart enough).
+                + 2
         })
         .sum();
-    let key_width = (usize::from(WIDTH) - 2).saturating_sub(numbers_width + 1).max(12);
+    let key_width = (usize::from(WIDTH) - 2).saturating_sub(numbers_width).max(12);
     let mut t = new_table(&header);
     t.set_content_arrangement(ContentArrangement::Disabled);
     for (r, c) in rows.iter().zip(cells) {
@@ -119,6 +167,11 @@ fn breakdown(rows: &[DomainRow], first: &str) -> Table {
         t.add_row(row);
     }
     right(&mut t, 1);
+    for i in 1..t.column_count() {
+        if let Some(c) = t.column_mut(i) {
+            c.set_padding((0, 1));
+        }
+    }
     t
 }
 
@@ -141,10 +194,20 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// `text` after `indent`, wrapped to the width; continuation lines are
+/// indented one space more.
+fn paragraph(out: &mut String, indent: &str, text: &str) {
+    let width = usize::from(WIDTH) - indent.len() - 1;
+    for (i, line) in wrap(text, width).iter().enumerate() {
+        let pad = if i == 0 { "" } else { " " };
+        let _ = writeln!(out, "{indent}{pad}{line}");
+    }
+}
+
 /// Alert text starts after the level column; continuation lines line up.
 const ALERT_INDENT: usize = 11;
 
-fn alert_line(out: &mut String, a: &Alert) {
+fn alert_line(out: &mut String, a: &Alert, color: bool) {
     let level = match a.level {
         Level::Critical => "CRITICAL",
         Level::Warning => "WARNING",
@@ -153,7 +216,8 @@ fn alert_line(out: &mut String, a: &Alert) {
     let width = usize::from(WIDTH) - ALERT_INDENT;
     for (i, line) in wrap(&sanitize(&a.message), width).iter().enumerate() {
         if i == 0 {
-            let _ = writeln!(out, "  {level:<8} {line}");
+            let padded = format!("{level:<8}");
+            let _ = writeln!(out, "  {} {line}", paint(&padded, a.level.as_str(), color));
         } else {
             let _ = writeln!(out, "{:ALERT_INDENT$}{line}", "");
         }
@@ -201,141 +265,133 @@ fn esp_lines(out: &mut String, e: &EspReport) {
     }
 }
 
-impl Render for TableFormat {
-    fn render(&self, r: &Report) -> Vec<u8> {
-        let mut out = String::new();
-        let period = match (&r.period.first, &r.period.last) {
-            (Some(a), Some(b)) => format!("{} → {}", a.replace('T', " "), b.replace('T', " ")),
-            _ => "no timestamped events".into(),
-        };
-        let _ = writeln!(out, "bouncectl report · {period}");
-        let _ = writeln!(
-            out,
-            "Status: {} · bounce rate {} (warning ≥ {}, critical > {})",
-            r.status.as_str().to_uppercase(),
-            percent(r.rates.bounce),
-            percent(r.thresholds.warning),
-            percent(r.thresholds.critical),
-        );
+fn render_table(r: &Report, color: bool) -> Vec<u8> {
+    let mut out = String::new();
+    let period = r.period_text();
+    let _ = writeln!(out, "bouncectl report · {period}");
+    let _ = writeln!(
+        out,
+        "Status: {} · bounce rate {} (warning ≥ {}, critical > {})",
+        paint(&r.status.as_str().to_uppercase(), r.status.as_str(), color),
+        percent(r.rates.bounce),
+        percent(r.thresholds.warning),
+        percent(r.thresholds.critical),
+    );
 
-        let d = &r.deliveries;
-        let mut t = new_table(&["deliveries", "count", "rate", "band"]);
-        let hard_band = r.hard_status.as_str();
-        let bounce_band = r.status.as_str();
-        let rows: [(&str, u64, Option<f64>, &str); 9] = [
-            ("delivered", d.delivered, None, ""),
-            ("hard bounces", d.hard, Some(r.rates.hard), hard_band),
-            ("soft bounces", d.soft, Some(r.rates.soft), ""),
-            ("blocks (sender-side)", d.block, Some(r.rates.block), ""),
-            (
-                "bounced in all",
-                d.hard + d.soft + d.block,
-                Some(r.rates.bounce),
-                bounce_band,
-            ),
-            ("pending (deferred only)", d.pending, None, ""),
-            ("total", d.total, None, ""),
-            ("deferred, then delivered", d.deferred_then_delivered, None, ""),
-            (
-                "deferral attempts",
-                d.deferral_attempts,
-                Some(r.rates.deferral),
-                "",
-            ),
-        ];
-        for (label, n, rate, band) in rows {
-            t.add_row(vec![
-                label.to_string(),
-                thousands(n),
-                rate.map(percent).unwrap_or_default(),
-                band.to_string(),
-            ]);
+    let mut t = new_table(&["deliveries", "count", "rate", "band"]);
+    let rows = r.delivery_lines();
+    for (label, n, rate, band) in rows {
+        t.add_row(vec![
+            label.to_string(),
+            thousands(n),
+            rate.map(percent).unwrap_or_default(),
+            band.to_string(),
+        ]);
+    }
+    right(&mut t, 1);
+    if let Some(c) = t.column_mut(3) {
+        c.set_cell_alignment(CellAlignment::Left);
+    }
+    let mut deliveries = String::new();
+    section(&mut deliveries, "Deliveries (rates over final outcomes)", &t);
+    for line in deliveries.split_inclusive('\n') {
+        // The band is the last word of a row that has one.
+        match line.trim_end().rsplit_once(' ') {
+            Some((head, band)) if color && band_color(band).is_some() => {
+                let _ = writeln!(out, "{head} {}", paint(band, band, true));
+            }
+            _ => out.push_str(line),
+        }
+    }
+    let _ = writeln!(
+        out,
+        " not counted: {} local, {} bounce notifications of ours",
+        thousands(r.excluded.local),
+        thousands(r.excluded.notifications)
+    );
+    if let Some(e) = &r.esp {
+        esp_lines(&mut out, e);
+    }
+
+    if !r.alerts.is_empty() {
+        let _ = writeln!(out, "\nAlerts");
+        for a in &r.alerts {
+            alert_line(&mut out, a, color);
+        }
+    }
+    for (b, rows) in r.breakdowns() {
+        match rows {
+            Rows::Counts(rows) if !rows.is_empty() => {
+                section(&mut out, b.title(), &breakdown(rows, b.key_header()));
+            }
+            Rows::Reasons(rows) if !rows.is_empty() => {
+                let mut t = new_table(&["reason", "class", "bounces"]);
+                for row in rows {
+                    t.add_row(vec![row.key.clone(), row.class.clone(), thousands(row.count)]);
+                }
+                right(&mut t, 2);
+                section(&mut out, b.title(), &t);
+            }
+            // Asked for by name, an empty breakdown says so; the default
+            // ones are left out when empty.
+            _ if !r.view.by.is_empty() => {
+                let _ = writeln!(out, "\n{}\n (nothing to show)", b.title());
+            }
+            _ => {}
+        }
+    }
+    if !r.deferral_causes.is_empty() {
+        let mut t = new_table(&["cause", "attempts"]);
+        for row in &r.deferral_causes {
+            t.add_row(vec![row.key.clone(), thousands(row.count)]);
         }
         right(&mut t, 1);
-        if let Some(c) = t.column_mut(3) {
-            c.set_cell_alignment(CellAlignment::Left);
-        }
-        section(&mut out, "Deliveries (rates over final outcomes)", &t);
-        let _ = writeln!(
-            out,
-            " not counted: {} local, {} bounce notifications of ours",
-            thousands(r.excluded.local),
-            thousands(r.excluded.notifications)
-        );
-        if let Some(e) = &r.esp {
-            esp_lines(&mut out, e);
-        }
-
-        if !r.alerts.is_empty() {
-            let _ = writeln!(out, "\nAlerts");
-            for a in &r.alerts {
-                alert_line(&mut out, a);
-            }
-        }
-        if !r.by_domain.is_empty() {
-            section(
-                &mut out,
-                "By recipient domain",
-                &breakdown(&r.by_domain, "domain"),
-            );
-        }
-        if !r.by_reason.is_empty() {
-            let mut t = new_table(&["reason", "class", "bounces"]);
-            for row in &r.by_reason {
-                t.add_row(vec![row.key.clone(), row.class.clone(), thousands(row.count)]);
-            }
-            right(&mut t, 2);
-            section(&mut out, "By reason", &t);
-        }
-        if !r.deferral_causes.is_empty() {
-            let mut t = new_table(&["cause", "attempts"]);
-            for row in &r.deferral_causes {
-                t.add_row(vec![row.key.clone(), thousands(row.count)]);
-            }
-            right(&mut t, 1);
-            section(&mut out, "Deferrals by cause", &t);
-        }
-        if r.by_day.len() > 1 {
-            section(&mut out, "By day (UTC)", &breakdown(&r.by_day, "day"));
-        }
-        let s = &r.suppression;
-        let _ = writeln!(
-            out,
-            "\nSuppression: {} to suppress, {} at risk (soft bounces in a row), {} sent after suppression",
+        section(&mut out, "Deferrals by cause", &t);
+    }
+    let s = &r.suppression;
+    let _ = writeln!(out);
+    paragraph(
+        &mut out,
+        "",
+        &format!(
+            "Suppression: {} to suppress, {} at risk (soft bounces in a row), {} sent after suppression",
             thousands(s.total),
             thousands(s.at_risk),
             thousands(s.violations)
-        );
-        if r.esp.is_some() && s.total > 0 {
-            let c = &s.by_cause;
-            let _ = writeln!(
-                out,
-                " by cause: {} hard bounce, {} soft bounces in a row, {} complaint, {} unsubscribe, {} already suppressed at the ESP",
+        ),
+    );
+    if r.esp.is_some() && s.total > 0 {
+        let c = &s.by_cause;
+        paragraph(
+            &mut out,
+            " ",
+            &format!(
+                "by cause: {} hard bounce, {} soft bounces in a row, {} complaint, {} unsubscribe, {} already suppressed at the ESP",
                 thousands(c.hard),
                 thousands(c.soft),
                 thousands(c.complaint),
                 thousands(c.unsubscribe),
                 thousands(c.esp)
-            );
-        }
-        if r.inputs.is_empty() {
-            // A report from the state (`bouncectl report`) reads no log.
-            return out.into_bytes();
-        }
-        let mut t = new_table(&["input", "format", "lines", "events", "skipped"]);
-        for i in &r.inputs {
-            t.add_row(vec![
-                Cell::new(truncate(&i.path, 40)),
-                Cell::new(&i.format),
-                Cell::new(thousands(i.lines)),
-                Cell::new(thousands(i.events)),
-                Cell::new(thousands(i.skipped)),
-            ]);
-        }
-        right(&mut t, 2);
-        section(&mut out, "Inputs", &t);
-        out.into_bytes()
+            ),
+        );
     }
+    if r.inputs.is_empty() {
+        // A report from the state (`bouncectl report`) reads no log.
+        return out.into_bytes();
+    }
+    let mut t = new_table(&["input", "format", "lines", "events", "skipped"]);
+    for i in &r.inputs {
+        t.add_row(vec![
+            Cell::new(truncate(&i.path, 40)),
+            Cell::new(&i.format),
+            Cell::new(thousands(i.lines)),
+            Cell::new(thousands(i.events)),
+            Cell::new(thousands(i.skipped)),
+        ]);
+    }
+    right(&mut t, 2);
+    section(&mut out, "Inputs", &t);
+    out.into_bytes()
 }
 
 #[cfg(test)]

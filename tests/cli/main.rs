@@ -2,10 +2,14 @@
 
 mod analyze;
 mod classify;
+mod completions;
+mod config;
 mod fixtures;
 mod formats;
+mod formats_out;
 mod genlog;
 mod hostile;
+mod html;
 mod readme;
 mod state;
 mod util;

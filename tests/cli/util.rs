@@ -23,8 +23,8 @@ pub fn fresh_dir(what: &str) -> PathBuf {
 }
 
 /// `bouncectl` with UTC, no colour, no inherited thread setting, a fresh
-/// default state directory, run from the repository root so that fixture
-/// paths in reports are stable.
+/// default state directory, no config file, run from the repository root so
+/// that fixture paths in reports are stable.
 pub fn bouncectl() -> Command {
     let mut cmd = Command::cargo_bin("bouncectl").expect("the bouncectl binary is built");
     cmd.current_dir(root())
@@ -32,7 +32,10 @@ pub fn bouncectl() -> Command {
         .env("NO_COLOR", "1")
         .env("XDG_STATE_HOME", fresh_dir("xdg-state"))
         .env_remove("BOUNCECTL_THREADS")
-        .env_remove("XDG_CONFIG_HOME");
+        .env_remove("BOUNCECTL_CONFIG")
+        // A config directory that does not exist: no user's config file
+        // (~/.config/bouncectl/config.toml) changes what tests see.
+        .env("XDG_CONFIG_HOME", root().join("target/no-config-home"));
     cmd
 }
 
