@@ -446,21 +446,6 @@ pub fn render_with(report: &Report, format: ReportFormat, color: bool) -> Vec<u8
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colour_only_on_a_terminal_without_no_color() {
-        assert!(use_color(ColorWhen::Auto, true, false, false));
-        assert!(!use_color(ColorWhen::Auto, false, false, false));
-        assert!(!use_color(ColorWhen::Auto, true, true, false));
-        assert!(!use_color(ColorWhen::Auto, true, false, true));
-        assert!(use_color(ColorWhen::Always, false, true, false));
-        assert!(!use_color(ColorWhen::Never, true, false, false));
-    }
-}
-
 /// Prints what reading found: an input that could not be read to its end is
 /// an error (exit 1), said even with `--quiet`, which only silences warnings.
 fn print_notes(summary: &pipeline::ReadSummary, notes: &[String], quiet: bool) {
@@ -476,5 +461,20 @@ fn print_notes(summary: &pipeline::ReadSummary, notes: &[String], quiet: bool) {
         {
             eprintln!("bouncectl: warning: {w}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_color(ColorWhen::Auto, true, false, false));
+        assert!(!use_color(ColorWhen::Auto, false, false, false));
+        assert!(!use_color(ColorWhen::Auto, true, true, false));
+        assert!(!use_color(ColorWhen::Auto, true, false, true));
+        assert!(use_color(ColorWhen::Always, false, true, false));
+        assert!(!use_color(ColorWhen::Never, true, false, false));
     }
 }
