@@ -629,7 +629,7 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__report)
-            opts="-f -o -q -h -V --since --format --out --top --include-local --include-notifications --fail-on --warn --crit --min-volume --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
+            opts="-f -o -q -h -V --since --format --out --top --by --sources --inactivity --color --include-local --include-notifications --fail-on --warn --crit --min-volume --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -657,6 +657,22 @@ _bouncectl() {
                     ;;
                 --top)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -W "domain provider reason relay sender day source" -- "${cur}"))
+                    return 0
+                    ;;
+                --sources)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inactivity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 --fail-on)

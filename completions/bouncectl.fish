@@ -163,7 +163,19 @@ csv\t'CSV, one row per breakdown key'
 prometheus\t'Prometheus text format, for node-exporter\'s textfile collector'
 html\t'One self-contained HTML page with a chart of the daily bounce rate'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -s o -l out -d 'Write the report to FILE (atomically) instead of standard output' -r -F
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l top -d 'Rows in the by-domain breakdown (0: all)' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l top -d 'Rows in each breakdown but by reason and by day (0: all)' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l by -d 'Breakdowns to show, in this order: domain, provider, reason, relay, sender, day, source (repeat the flag or separate with commas) [default: domain,reason,day]' -r -f -a "domain\t'Recipient domain'
+provider\t'Mailbox provider (Google, Microsoft, ...), from the relay host or the domain'
+reason\t'Bounce reason'
+relay\t'Relay host the mail was handed to'
+sender\t'Envelope sender'
+day\t'UTC day'
+source\t'List or import batch of the address (needs --sources)'"
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l sources -d 'CSV that maps addresses to the list or import batch they came from (header with an address column, e.g. email, and a source column, e.g. list, source or batch), for --by source' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l inactivity -d 'Warn when no delivery succeeded for this long before the end of the data (or before now, when the data ends longer ago than that): 6h, 90m, 2d, or off [default: off]' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l color -d 'Colour the status bands in the table' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t'Always (even with NO_COLOR)'
+never\t'Never'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l fail-on -d 'Exit with code 3 when the bounce rate reaches this band' -r -f -a "warning\t'Exit 3 when the bounce rate reaches the warning band (or worse)'
 critical\t'Exit 3 only in the critical band'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l warn -d 'Bounce rate where the warning band starts (2% or 0.02)' -r

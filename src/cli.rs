@@ -494,9 +494,12 @@ pub struct ReportArgs {
     #[arg(short, long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// Rows in the by-domain breakdown (0: all)
+    /// Rows in each breakdown but by reason and by day (0: all)
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
+
+    #[command(flatten)]
+    pub report: ReportOpts,
 
     /// Count local deliveries in the rates
     #[arg(long)]

@@ -399,7 +399,7 @@ fn record_run(
 const FORGET_INPUTS_AFTER: i64 = 90 * 86_400;
 
 /// The `--sources` file, when given; `--by source` needs one.
-fn load_contacts(path: Option<&std::path::Path>, by: &[Breakdown]) -> Result<Option<Arc<Contacts>>> {
+pub fn load_contacts(path: Option<&std::path::Path>, by: &[Breakdown]) -> Result<Option<Arc<Contacts>>> {
     let Some(path) = path else {
         if by.contains(&Breakdown::Source) {
             return Err(UsageError(

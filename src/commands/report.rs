@@ -4,26 +4,26 @@
 //! it; `inputs` is empty (no log is read) and the suppression numbers come
 //! from the state (`new` and `violations` within `--since`).
 
-use super::analyze::render;
-use super::{open_state, parse_since, Exit, Global, UsageError};
+use super::analyze::{load_contacts, render_with, use_color};
+use super::{open_state, parse_since, Exit, Global};
 use crate::aggregate::{Aggregator, Settings};
 use crate::cli::{FailOn, ReportArgs};
+use crate::config::Effective;
 use crate::correlate::{intern_rule, Delivery, Sink};
 use crate::model::{Attempt, AttemptParts, AttemptStatus, Deferral, MsgId, Outcome, Reason, Scope, Verdict};
 use crate::output;
+use crate::report::Breakdown;
 use crate::report::{Level, Report, Suppression, SuppressionCauses};
 use crate::state::{CountsQuery, Replayed, ScopeFilter, Store, Stored};
 use anyhow::{Context, Result};
+use std::io::IsTerminal;
 use std::io::Write;
 
 pub fn run(args: ReportArgs, global: &Global) -> Result<Exit> {
-    if args.warn > args.crit {
-        return Err(UsageError(format!(
-            "--warn ({}) is above --crit ({}); the warning band must start below the critical one",
-            args.warn, args.crit
-        ))
-        .into());
-    }
+    // The same settings as `analyze`: command line, then the config file.
+    let file = crate::config::load(global.config.clone())?;
+    let eff = Effective::resolve(&global.args, file.as_ref());
+    eff.check()?;
     if let Some(out) = &args.out {
         output::check_writable(out)?;
     }
@@ -32,18 +32,34 @@ pub fn run(args: ReportArgs, global: &Global) -> Result<Exit> {
         .as_deref()
         .map(|s| parse_since(s, global.now))
         .transpose()?;
+    let by: Vec<Breakdown> = eff.by.value.iter().map(|&b| b.into()).collect();
+    let contacts = load_contacts(eff.sources.value.as_deref(), &by)?;
     let settings = Settings {
         include_local: args.include_local,
         include_notifications: args.include_notifications,
-        warning: args.warn,
-        critical: args.crit,
-        top: args.top,
-        min_volume: args.min_volume,
-        ..Settings::default()
+        promote_after: eff.promote_after.value,
+        warning: eff.warn.value,
+        critical: eff.crit.value,
+        top: eff.top.value,
+        min_volume: eff.min_volume.value,
+        by,
+        contacts,
+        inactivity: eff.inactivity.value,
+        now: Some(global.now),
     };
-    let mut store = open_state(&args.state, false)?;
+    let state = crate::cli::StateOpts {
+        state: eff.state.value.clone(),
+        ..args.state.clone()
+    };
+    let mut store = open_state(&state, false)?;
     let report = from_state(&mut store, settings, since)?;
-    let bytes = render(&report, args.format);
+    let color = use_color(
+        eff.color.value,
+        args.out.is_none() && std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").is_some(),
+        std::env::var_os("TERM").is_some_and(|t| t == "dumb"),
+    );
+    let bytes = render_with(&report, eff.format.value, color);
     match &args.out {
         Some(path) => output::write_atomic(path, &bytes, None)?,
         None => {

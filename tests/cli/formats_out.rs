@@ -564,3 +564,35 @@ fn readme_report_examples_are_current() {
     }
     assert!(checked >= 6, "{checked} README examples");
 }
+
+/// `report` (from the state) takes the same breakdowns and formats as
+/// `analyze`, and gives the same breakdown tables for the same data.
+#[test]
+fn report_from_the_state_has_the_same_breakdowns_and_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.db");
+    let state = state.to_str().unwrap();
+    let (code, _, err) =
+        run(bouncectl().args(["analyze", "-q", "--state", state, "fixtures/postfix/sample.log"]));
+    assert_eq!(code, 0, "{err}");
+    let by = ["--by", "provider,domain"];
+    let from_logs = json(&[by[0], by[1], "fixtures/postfix/sample.log"]);
+    let (code, out, err) = run(bouncectl()
+        .args(["report", "--state", state, "--format", "json"])
+        .args(by));
+    assert_eq!(code, 0, "{err}");
+    let from_state: Value = serde_json::from_slice(&out).unwrap();
+    for key in ["by_provider", "by_domain", "deliveries", "rates"] {
+        assert_eq!(from_state[key], from_logs[key], "{key}");
+    }
+    for format in ["markdown", "csv", "prometheus", "html"] {
+        let (code, out, err) = run(bouncectl()
+            .args(["report", "--state", state, "--format", format])
+            .args(by));
+        assert_eq!(code, 0, "{format}: {err}");
+        assert!(
+            String::from_utf8_lossy(&out).contains("Microsoft"),
+            "{format} names the provider"
+        );
+    }
+}
