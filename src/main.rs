@@ -35,3 +35,8 @@ fn main() -> ExitCode {
     };
     ExitCode::from(code as u8)
 }
+
+/// jemalloc: parser threads make the attempt texts that the correlating
+/// thread frees, a pattern glibc's allocator handles slowly.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
