@@ -9,7 +9,7 @@ use std::ops::Range;
 
 /// Bytes read past a range's end at first to find the end of its last line
 /// (doubled until a line end turns up).
-const LOOKAHEAD: usize = 64 << 10;
+const LOOKAHEAD: usize = 4 << 10;
 
 #[cfg(unix)]
 fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
