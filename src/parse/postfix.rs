@@ -249,8 +249,9 @@ fn relay_parts(relay: &[u8]) -> (Option<&[u8]>, bool) {
     (Some(host), local)
 }
 
-fn scope(daemon: &[u8], relay: &[u8]) -> Scope {
-    let (_, on_this_host) = relay_parts(relay);
+/// Where a delivery went, from the agent and its `relay=` (whose
+/// `on_this_host` part [`relay_parts`] has already found).
+fn scope(daemon: &[u8], relay: &[u8], on_this_host: bool) -> Scope {
     match daemon {
         b"local" | b"virtual" | b"pipe" | b"discard" => Scope::Local,
         b"error" | b"retry" => Scope::Outbound,
@@ -314,9 +315,9 @@ fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Optio
         None => &[][..],
     };
     let relay_field = field(head, b"relay=").unwrap_or(b"none");
-    let (relay_host, _) = relay_parts(relay_field);
+    let (relay_host, on_this_host) = relay_parts(relay_field);
     let relay = relay_host.filter(|h| !h.is_empty() && relay_field.contains(&b'['));
-    let scope = scope(daemon, relay_field);
+    let scope = scope(daemon, relay_field, on_this_host);
     if status == AttemptStatus::Sent {
         return Some(Some(Attempt::new(AttemptParts {
             rcpt,
