@@ -450,8 +450,9 @@ pub fn render_with(report: &Report, format: ReportFormat, color: bool) -> Vec<u8
 /// an error (exit 1), said even with `--quiet`, which only silences warnings.
 fn print_notes(summary: &pipeline::ReadSummary, notes: &[String], quiet: bool) {
     let errors: Vec<&str> = summary.inputs.iter().filter_map(|i| i.error.as_deref()).collect();
+    // File names and line excerpts come from outside: escaped for the terminal.
     for e in &errors {
-        eprintln!("bouncectl: error: {e}");
+        eprintln!("bouncectl: error: {}", output::sanitize(e));
     }
     if !quiet {
         for w in notes
@@ -459,7 +460,7 @@ fn print_notes(summary: &pipeline::ReadSummary, notes: &[String], quiet: bool) {
             .chain(&summary.warnings)
             .filter(|w| !errors.contains(&w.as_str()))
         {
-            eprintln!("bouncectl: warning: {w}");
+            eprintln!("bouncectl: warning: {}", output::sanitize(w));
         }
     }
 }

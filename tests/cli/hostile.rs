@@ -266,3 +266,40 @@ fn quoted_uppercase_idn_and_utf8_addresses_are_counted_lowercased() {
     domains.sort();
     assert_eq!(domains, ["example.org", "exämple.de", "xn--bcher-kva.example"]);
 }
+
+/// A write that fails half way (here the file-size limit, which fails a
+/// write exactly as a full disk does) leaves the previous `--out` file
+/// intact and no temporary file behind.
+#[cfg(unix)]
+#[test]
+fn a_failed_write_leaves_the_previous_output_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    std::fs::write(&out, "previous report\n").unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("bouncectl");
+    // 1 block of 512 bytes: the JSON report is larger. SIGXFSZ ignored, so
+    // the write fails with EFBIG instead of killing the process.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 1; exec '{}' analyze -q --no-state --format json --out '{}' fixtures/postfix/sample.log",
+        bin.display(),
+        out.display()
+    );
+    let result = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot write") && err.contains("previous file is untouched"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous report\n");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "no temporary file is left behind: {left:?}");
+}
