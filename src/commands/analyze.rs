@@ -39,8 +39,6 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
     if let Some(out) = &args.out {
         output::check_writable(out)?;
     }
-    let by: Vec<Breakdown> = eff.by.value.iter().map(|&b| b.into()).collect();
-    let contacts = load_contacts(eff.sources.value.as_deref(), &by)?;
     let sources: Vec<Source> = if args.inputs.is_empty() {
         if std::io::stdin().is_terminal() {
             return Err(UsageError(
@@ -56,19 +54,7 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         return Err(UsageError("standard input (-) can be read only once".into()).into());
     }
     let classifier = load_classifier(eff.rules.value.as_deref())?;
-    let settings = Settings {
-        include_local: args.include_local,
-        include_notifications: args.include_notifications,
-        promote_after: eff.promote_after.value,
-        warning: eff.warn.value,
-        critical: eff.crit.value,
-        top: eff.top.value,
-        min_volume: eff.min_volume.value,
-        by,
-        contacts,
-        inactivity: eff.inactivity.value,
-        now: Some(global.now),
-    };
+    let settings = settings(&eff, args.include_local, args.include_notifications, global.now)?;
     let opts = ReadOptions {
         threads: global.threads,
         year: args.year,
@@ -107,32 +93,72 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         let done = analyze_into_state(&mut store, &sources, &opts, settings, &job)?;
         (done.report, done.had_errors)
     };
+    emit(&report, &eff, args.out.as_deref())?;
+    if had_errors {
+        return Ok(Exit::Error);
+    }
+    Ok(threshold_exit(&report, args.fail_on))
+}
+
+/// The aggregation settings `analyze` and `report` share: the command line
+/// over the config file.
+pub fn settings(
+    eff: &Effective,
+    include_local: bool,
+    include_notifications: bool,
+    now: i64,
+) -> Result<Settings> {
+    let by: Vec<Breakdown> = eff.by.value.iter().map(|&b| b.into()).collect();
+    let contacts = load_contacts(eff.sources.value.as_deref(), &by)?;
+    Ok(Settings {
+        include_local,
+        include_notifications,
+        promote_after: eff.promote_after.value,
+        warning: eff.warn.value,
+        critical: eff.crit.value,
+        top: eff.top.value,
+        min_volume: eff.min_volume.value,
+        by,
+        contacts,
+        inactivity: eff.inactivity.value,
+        now: Some(now),
+    })
+}
+
+/// Renders the report in the chosen format and writes it to `--out`
+/// (atomically) or stdout; the table is coloured as `--color` says.
+pub fn emit(report: &Report, eff: &Effective, out: Option<&std::path::Path>) -> Result<()> {
     let color = use_color(
         eff.color.value,
-        args.out.is_none() && std::io::stdout().is_terminal(),
+        out.is_none() && std::io::stdout().is_terminal(),
         std::env::var_os("NO_COLOR").is_some(),
         std::env::var_os("TERM").is_some_and(|t| t == "dumb"),
     );
-    let bytes = render_with(&report, eff.format.value, color);
-    match &args.out {
-        Some(path) => output::write_atomic(path, &bytes, None)?,
+    let bytes = render_with(report, eff.format.value, color);
+    match out {
+        Some(path) => output::write_atomic(path, &bytes, None),
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout
                 .write_all(&bytes)
                 .and_then(|_| stdout.flush())
-                .context("cannot write the report")?;
+                .context("cannot write the report")
         }
     }
-    if had_errors {
-        return Ok(Exit::Error);
-    }
-    let reached = match args.fail_on {
+}
+
+/// Exit code 3 when `--fail-on` asked for the band the report is in.
+pub fn threshold_exit(report: &Report, fail_on: Option<FailOn>) -> Exit {
+    let reached = match fail_on {
         Some(FailOn::Warning) => report.status >= Level::Warning,
         Some(FailOn::Critical) => report.status >= Level::Critical,
         None => false,
     };
-    Ok(if reached { Exit::Threshold } else { Exit::Ok })
+    if reached {
+        Exit::Threshold
+    } else {
+        Exit::Ok
+    }
 }
 
 /// The format `--input-format` forces (`None`: recognise each input's).

@@ -4,20 +4,17 @@
 //! it; `inputs` is empty (no log is read) and the suppression numbers come
 //! from the state (`new` and `violations` within `--since`).
 
-use super::analyze::{load_contacts, render_with, use_color};
+use super::analyze::{emit, settings, threshold_exit};
 use super::{open_state, parse_since, Exit, Global};
 use crate::aggregate::{Aggregator, Settings};
-use crate::cli::{FailOn, ReportArgs};
+use crate::cli::ReportArgs;
 use crate::config::Effective;
 use crate::correlate::{intern_rule, Delivery, Sink};
 use crate::model::{Attempt, AttemptParts, AttemptStatus, Deferral, MsgId, Outcome, Reason, Scope, Verdict};
 use crate::output;
-use crate::report::Breakdown;
-use crate::report::{Level, Report, Suppression, SuppressionCauses};
+use crate::report::{Report, Suppression, SuppressionCauses};
 use crate::state::{CountsQuery, Replayed, ScopeFilter, Store, Stored};
-use anyhow::{Context, Result};
-use std::io::IsTerminal;
-use std::io::Write;
+use anyhow::Result;
 
 pub fn run(args: ReportArgs, global: &Global) -> Result<Exit> {
     // The same settings as `analyze`: command line, then the config file.
@@ -32,50 +29,15 @@ pub fn run(args: ReportArgs, global: &Global) -> Result<Exit> {
         .as_deref()
         .map(|s| parse_since(s, global.now))
         .transpose()?;
-    let by: Vec<Breakdown> = eff.by.value.iter().map(|&b| b.into()).collect();
-    let contacts = load_contacts(eff.sources.value.as_deref(), &by)?;
-    let settings = Settings {
-        include_local: args.include_local,
-        include_notifications: args.include_notifications,
-        promote_after: eff.promote_after.value,
-        warning: eff.warn.value,
-        critical: eff.crit.value,
-        top: eff.top.value,
-        min_volume: eff.min_volume.value,
-        by,
-        contacts,
-        inactivity: eff.inactivity.value,
-        now: Some(global.now),
-    };
+    let settings = settings(&eff, args.include_local, args.include_notifications, global.now)?;
     let state = crate::cli::StateOpts {
         state: eff.state.value.clone(),
         ..args.state.clone()
     };
     let mut store = open_state(&state, false)?;
     let report = from_state(&mut store, settings, since)?;
-    let color = use_color(
-        eff.color.value,
-        args.out.is_none() && std::io::stdout().is_terminal(),
-        std::env::var_os("NO_COLOR").is_some(),
-        std::env::var_os("TERM").is_some_and(|t| t == "dumb"),
-    );
-    let bytes = render_with(&report, eff.format.value, color);
-    match &args.out {
-        Some(path) => output::write_atomic(path, &bytes, None)?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(&bytes)
-                .and_then(|_| stdout.flush())
-                .context("cannot write the report")?;
-        }
-    }
-    let reached = match args.fail_on {
-        Some(FailOn::Warning) => report.status >= Level::Warning,
-        Some(FailOn::Critical) => report.status >= Level::Critical,
-        None => false,
-    };
-    Ok(if reached { Exit::Threshold } else { Exit::Ok })
+    emit(&report, &eff, args.out.as_deref())?;
+    Ok(threshold_exit(&report, args.fail_on))
 }
 
 /// The report of everything stored from `since` on.

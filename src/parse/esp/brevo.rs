@@ -3,23 +3,14 @@
 //! reliable time; `blocked` is Brevo's own blocklist (already suppressed),
 //! and a `deferred` event can carry a permanent 5xx reply.
 
-use super::{json_records, str_at, Doc, EspSays, Failure};
+use super::{str_at, Doc, EspSays, Failure};
 use crate::classify::codes::find_reply_code;
 use crate::model::{Class, Reason, SuppressCause};
 use crate::parse::{ChunkOutput, LineContext, Skip};
 use serde_json::Value;
 
 pub fn parse(bytes: &[u8], ctx: &LineContext) -> ChunkOutput {
-    let mut doc = Doc::new(bytes, ctx, "brevo");
-    for (line, record) in json_records(bytes) {
-        doc.record(line);
-        match record {
-            Ok(Value::Array(items)) => items.iter().for_each(|e| doc.item(e, event)),
-            Ok(v) => doc.item(&v, event),
-            Err(_) => doc.skip(Skip::Unrecognized),
-        }
-    }
-    doc.finish()
+    super::parse_events(bytes, ctx, "brevo", event)
 }
 
 fn event(doc: &mut Doc, v: &Value) {

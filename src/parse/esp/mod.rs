@@ -387,6 +387,39 @@ fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
 /// line, or pretty-printed one after another). A value that does not parse is
 /// an `Err` at its line; reading goes on at the next line that starts a new
 /// object, so one broken record costs only itself.
+/// Parses an ESP's JSON document: every record (one value, JSON Lines, or
+/// several values) goes to `handle`; a record that is not JSON is skipped and
+/// counted on its line. `name` prefixes made-up message ids.
+pub fn parse_json(
+    bytes: &[u8],
+    ctx: &LineContext,
+    name: &'static str,
+    mut handle: impl FnMut(&mut Doc, &Value),
+) -> ChunkOutput {
+    let mut doc = Doc::new(bytes, ctx, name);
+    for (line, record) in json_records(bytes) {
+        doc.record(line);
+        match record {
+            Ok(v) => handle(&mut doc, &v),
+            Err(_) => doc.skip(Skip::Unrecognized),
+        }
+    }
+    doc.finish()
+}
+
+/// [`parse_json`] for exports whose records are events or arrays of events.
+pub fn parse_events(
+    bytes: &[u8],
+    ctx: &LineContext,
+    name: &'static str,
+    event: fn(&mut Doc, &Value),
+) -> ChunkOutput {
+    parse_json(bytes, ctx, name, |doc, v| match v {
+        Value::Array(items) => items.iter().for_each(|e| doc.item(e, event)),
+        v => doc.item(v, event),
+    })
+}
+
 pub fn json_records(bytes: &[u8]) -> Vec<(u32, Result<Value, String>)> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut records = Vec::new();

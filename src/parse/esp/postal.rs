@@ -3,22 +3,13 @@
 //! (HardFail), MessageHeld (on Postal's suppression list: already
 //! suppressed), MessageBounced (an asynchronous DSN without its text).
 
-use super::{json_records, str_at, Doc, EspSays, Failure};
+use super::{str_at, Doc, EspSays, Failure};
 use crate::model::{Class, Reason, SuppressCause};
 use crate::parse::{ChunkOutput, LineContext, Skip};
 use serde_json::Value;
 
 pub fn parse(bytes: &[u8], ctx: &LineContext) -> ChunkOutput {
-    let mut doc = Doc::new(bytes, ctx, "postal");
-    for (line, record) in json_records(bytes) {
-        doc.record(line);
-        match record {
-            Ok(Value::Array(items)) => items.iter().for_each(|e| doc.item(e, event)),
-            Ok(v) => doc.item(&v, event),
-            Err(_) => doc.skip(Skip::Unrecognized),
-        }
-    }
-    doc.finish()
+    super::parse_events(bytes, ctx, "postal", event)
 }
 
 fn event(doc: &mut Doc, v: &Value) {

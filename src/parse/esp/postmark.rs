@@ -3,21 +3,13 @@
 //! SubscriptionChange). The bounce `Type` (a string; `TypeCode` is not
 //! reliable) is the ESP's label. The bounces CSV is read by `csv_generic`.
 
-use super::{json_records, str_at, Doc, EspSays, Failure};
+use super::{str_at, Doc, EspSays, Failure};
 use crate::model::{Class, MsgId, Reason, SuppressCause};
 use crate::parse::{ChunkOutput, LineContext, Skip};
 use serde_json::Value;
 
 pub fn parse(bytes: &[u8], ctx: &LineContext) -> ChunkOutput {
-    let mut doc = Doc::new(bytes, ctx, "postmark");
-    for (line, record) in json_records(bytes) {
-        doc.record(line);
-        match record {
-            Ok(v) => container(&mut doc, &v),
-            Err(_) => doc.skip(Skip::Unrecognized),
-        }
-    }
-    doc.finish()
+    super::parse_json(bytes, ctx, "postmark", container)
 }
 
 fn container(doc: &mut Doc, v: &Value) {

@@ -4,22 +4,13 @@
 //! SendGrid's own lists; `spamreport`, `unsubscribe`, `group_unsubscribe`.
 //! The bounces/blocks CSV downloads are read by `csv_generic`.
 
-use super::{json_records, str_at, Doc, EspSays, Failure};
+use super::{str_at, Doc, EspSays, Failure};
 use crate::model::{Class, Reason, SuppressCause};
 use crate::parse::{ChunkOutput, LineContext, Skip};
 use serde_json::Value;
 
 pub fn parse(bytes: &[u8], ctx: &LineContext) -> ChunkOutput {
-    let mut doc = Doc::new(bytes, ctx, "sendgrid");
-    for (line, record) in json_records(bytes) {
-        doc.record(line);
-        match record {
-            Ok(Value::Array(items)) => items.iter().for_each(|e| doc.item(e, event)),
-            Ok(v) => doc.item(&v, event),
-            Err(_) => doc.skip(Skip::Unrecognized),
-        }
-    }
-    doc.finish()
+    super::parse_events(bytes, ctx, "sendgrid", event)
 }
 
 /// `sg_message_id` is `<X-Message-Id>.filter...`: the part before the first

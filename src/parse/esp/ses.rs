@@ -4,7 +4,7 @@
 //! dialects: `notificationType` (feedback notifications) and `eventType`
 //! (event publishing).
 
-use super::{at, json_records, str_at, Doc, EspSays, Failure};
+use super::{at, str_at, Doc, EspSays, Failure};
 use crate::model::{Class, Reason, SuppressCause};
 use crate::parse::{ChunkOutput, LineContext, Skip};
 use serde_json::Value;
@@ -13,15 +13,7 @@ use serde_json::Value;
 const MAX_DEPTH: u32 = 4;
 
 pub fn parse(bytes: &[u8], ctx: &LineContext) -> ChunkOutput {
-    let mut doc = Doc::new(bytes, ctx, "ses");
-    for (line, record) in json_records(bytes) {
-        doc.record(line);
-        match record {
-            Ok(v) => container(&mut doc, &v, None, 0),
-            Err(_) => doc.skip(Skip::Unrecognized),
-        }
-    }
-    doc.finish()
+    super::parse_json(bytes, ctx, "ses", |doc, v| container(doc, v, None, 0))
 }
 
 /// Arrays, Lambda `Records`, SNS envelopes, or a bare SES record.

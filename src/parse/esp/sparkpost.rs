@@ -4,21 +4,13 @@
 //! label; `policy_rejection` / `generation_rejection` mean SparkPost did not
 //! send to a suppressed address.
 
-use super::{json_records, str_at, Doc, EspSays, Failure};
+use super::{str_at, Doc, EspSays, Failure};
 use crate::model::{Class, Reason, SuppressCause};
 use crate::parse::{ChunkOutput, LineContext, Skip};
 use serde_json::Value;
 
 pub fn parse(bytes: &[u8], ctx: &LineContext) -> ChunkOutput {
-    let mut doc = Doc::new(bytes, ctx, "sparkpost");
-    for (line, record) in json_records(bytes) {
-        doc.record(line);
-        match record {
-            Ok(v) => container(&mut doc, &v, 0),
-            Err(_) => doc.skip(Skip::Unrecognized),
-        }
-    }
-    doc.finish()
+    super::parse_json(bytes, ctx, "sparkpost", |doc, v| container(doc, v, 0))
 }
 
 fn container(doc: &mut Doc, v: &Value, depth: u32) {
