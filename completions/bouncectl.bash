@@ -119,7 +119,7 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__analyze)
-            opts="-f -o -q -h -V --format --out --top --by --sources --inactivity --color --include-local --include-notifications --fail-on --warn --crit --min-volume --promote-after --year --strict --rules --input-format --columns --incremental --no-state --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
+            opts="-f -o -q -h -V --format --out --top --include-local --include-notifications --fail-on --warn --crit --min-volume --by --sources --inactivity --color --promote-after --year --strict --rules --input-format --columns --incremental --no-state --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -145,22 +145,6 @@ _bouncectl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --by)
-                    COMPREPLY=($(compgen -W "domain provider reason relay sender day source" -- "${cur}"))
-                    return 0
-                    ;;
-                --sources)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --inactivity)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
                 --fail-on)
                     COMPREPLY=($(compgen -W "warning critical" -- "${cur}"))
                     return 0
@@ -175,6 +159,22 @@ _bouncectl() {
                     ;;
                 --min-volume)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -W "domain provider reason relay sender day source" -- "${cur}"))
+                    return 0
+                    ;;
+                --sources)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inactivity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 --promote-after)
@@ -629,7 +629,7 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__report)
-            opts="-f -o -q -h -V --since --format --out --top --by --sources --inactivity --color --include-local --include-notifications --fail-on --warn --crit --min-volume --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
+            opts="-f -o -q -h -V --since --format --out --top --include-local --include-notifications --fail-on --warn --crit --min-volume --by --sources --inactivity --color --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -659,22 +659,6 @@ _bouncectl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --by)
-                    COMPREPLY=($(compgen -W "domain provider reason relay sender day source" -- "${cur}"))
-                    return 0
-                    ;;
-                --sources)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --inactivity)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
                 --fail-on)
                     COMPREPLY=($(compgen -W "warning critical" -- "${cur}"))
                     return 0
@@ -689,6 +673,22 @@ _bouncectl() {
                     ;;
                 --min-volume)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -W "domain provider reason relay sender day source" -- "${cur}"))
+                    return 0
+                    ;;
+                --sources)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inactivity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 --state)

@@ -50,6 +50,11 @@ prometheus\t'Prometheus text format, for node-exporter\'s textfile collector'
 html\t'One self-contained HTML page with a chart of the daily bounce rate'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -s o -l out -d 'Write the report to FILE (atomically) instead of standard output' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l top -d 'Rows in each breakdown but by reason and by day (0: all)' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l fail-on -d 'Exit with code 3 when the bounce rate reaches this band' -r -f -a "warning\t'Exit 3 when the bounce rate reaches the warning band (or worse)'
+critical\t'Exit 3 only in the critical band'"
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l warn -d 'Bounce rate where the warning band starts (2% or 0.02)' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l crit -d 'Bounce rate above which the band is critical (5% or 0.05)' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l min-volume -d 'Final deliveries a domain or provider needs before its own bounce or block rate can raise a warning or critical alert' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l by -d 'Breakdowns to show, in this order: domain, provider, reason, relay, sender, day, source (repeat the flag or separate with commas) [default: domain,reason,day]' -r -f -a "domain\t'Recipient domain'
 provider\t'Mailbox provider (Google, Microsoft, ...), from the relay host or the domain'
 reason\t'Bounce reason'
@@ -62,11 +67,6 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l inactivi
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l color -d 'Colour the status bands in the table' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t'Always (even with NO_COLOR)'
 never\t'Never'"
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l fail-on -d 'Exit with code 3 when the bounce rate reaches this band' -r -f -a "warning\t'Exit 3 when the bounce rate reaches the warning band (or worse)'
-critical\t'Exit 3 only in the critical band'"
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l warn -d 'Bounce rate where the warning band starts (2% or 0.02)' -r
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l crit -d 'Bounce rate above which the band is critical (5% or 0.05)' -r
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l min-volume -d 'Final deliveries a domain or provider needs before its own bounce or block rate can raise a warning or critical alert' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l promote-after -d 'Consecutive soft-bounced deliveries that suppress an address' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l year -d 'Year of syslog dates that carry none [default: from each file\'s modification time, with the December → January rollover]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l rules -d 'Classification rules (TOML) that take precedence over the built-in ones' -r -F
@@ -164,6 +164,11 @@ prometheus\t'Prometheus text format, for node-exporter\'s textfile collector'
 html\t'One self-contained HTML page with a chart of the daily bounce rate'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -s o -l out -d 'Write the report to FILE (atomically) instead of standard output' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l top -d 'Rows in each breakdown but by reason and by day (0: all)' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l fail-on -d 'Exit with code 3 when the bounce rate reaches this band' -r -f -a "warning\t'Exit 3 when the bounce rate reaches the warning band (or worse)'
+critical\t'Exit 3 only in the critical band'"
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l warn -d 'Bounce rate where the warning band starts (2% or 0.02)' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l crit -d 'Bounce rate above which the band is critical (5% or 0.05)' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l min-volume -d 'Final deliveries a domain or provider needs before its own bounce or block rate can raise a warning or critical alert' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l by -d 'Breakdowns to show, in this order: domain, provider, reason, relay, sender, day, source (repeat the flag or separate with commas) [default: domain,reason,day]' -r -f -a "domain\t'Recipient domain'
 provider\t'Mailbox provider (Google, Microsoft, ...), from the relay host or the domain'
 reason\t'Bounce reason'
@@ -176,19 +181,14 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l inactivit
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l color -d 'Colour the status bands in the table' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t'Always (even with NO_COLOR)'
 never\t'Never'"
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l fail-on -d 'Exit with code 3 when the bounce rate reaches this band' -r -f -a "warning\t'Exit 3 when the bounce rate reaches the warning band (or worse)'
-critical\t'Exit 3 only in the critical band'"
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l warn -d 'Bounce rate where the warning band starts (2% or 0.02)' -r
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l crit -d 'Bounce rate above which the band is critical (5% or 0.05)' -r
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l min-volume -d 'Final deliveries a domain needs before its own block rate can raise a warning or critical alert' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l state -d 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l threads -d 'Parser threads [default: the number of CPUs]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l now -d 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l chunk-size -d 'Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l config -d 'Config file (TOML) [default: $XDG_CONFIG_HOME/bouncectl/config.toml, else ~/.config/bouncectl/config.toml, when it exists]' -r -F
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l include-local -d 'Count local deliveries in the rates'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l include-notifications -d 'Count our own bounce notifications in the rates'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l include-local -d 'Count local deliveries (mailboxes, pipes, content-filter hops) in the rates'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l include-notifications -d 'Count our own bounce notifications (null sender) in the rates'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -s q -l quiet -d 'Print no progress bar and no warnings on stderr'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -s V -l version -d 'Print version'

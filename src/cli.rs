@@ -152,6 +152,43 @@ pub enum ColorWhen {
 /// How the report is cut and shown: flags of every command that prints one.
 #[derive(Debug, Clone, Args)]
 pub struct ReportOpts {
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+
+    /// Write the report to FILE (atomically) instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Rows in each breakdown but by reason and by day (0: all)
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// Count local deliveries (mailboxes, pipes, content-filter hops) in the rates
+    #[arg(long)]
+    pub include_local: bool,
+
+    /// Count our own bounce notifications (null sender) in the rates
+    #[arg(long)]
+    pub include_notifications: bool,
+
+    /// Exit with code 3 when the bounce rate reaches this band
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+
+    /// Bounce rate where the warning band starts (2% or 0.02)
+    #[arg(long, value_name = "RATE", default_value = "2%", value_parser = parse_rate)]
+    pub warn: f64,
+
+    /// Bounce rate above which the band is critical (5% or 0.05)
+    #[arg(long, value_name = "RATE", default_value = "5%", value_parser = parse_rate)]
+    pub crit: f64,
+
+    /// Final deliveries a domain or provider needs before its own bounce or
+    /// block rate can raise a warning or critical alert
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub min_volume: u64,
+
     /// Breakdowns to show, in this order: domain, provider, reason, relay,
     /// sender, day, source (repeat the flag or separate with commas)
     /// [default: domain,reason,day]
@@ -278,45 +315,8 @@ pub struct AnalyzeArgs {
     #[arg(value_name = "FILE")]
     pub inputs: Vec<PathBuf>,
 
-    /// Output format
-    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
-
-    /// Write the report to FILE (atomically) instead of standard output
-    #[arg(short, long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-
-    /// Rows in each breakdown but by reason and by day (0: all)
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub top: usize,
-
     #[command(flatten)]
     pub report: ReportOpts,
-
-    /// Count local deliveries (mailboxes, pipes, content-filter hops) in the rates
-    #[arg(long)]
-    pub include_local: bool,
-
-    /// Count our own bounce notifications (null sender) in the rates
-    #[arg(long)]
-    pub include_notifications: bool,
-
-    /// Exit with code 3 when the bounce rate reaches this band
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    pub fail_on: Option<FailOn>,
-
-    /// Bounce rate where the warning band starts (2% or 0.02)
-    #[arg(long, value_name = "RATE", default_value = "2%", value_parser = parse_rate)]
-    pub warn: f64,
-
-    /// Bounce rate above which the band is critical (5% or 0.05)
-    #[arg(long, value_name = "RATE", default_value = "5%", value_parser = parse_rate)]
-    pub crit: f64,
-
-    /// Final deliveries a domain or provider needs before its own bounce or
-    /// block rate can raise a warning or critical alert
-    #[arg(long, value_name = "N", default_value_t = 100)]
-    pub min_volume: u64,
 
     /// Consecutive soft-bounced deliveries that suppress an address
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
@@ -486,45 +486,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
 
-    /// Output format
-    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
-
-    /// Write the report to FILE (atomically) instead of standard output
-    #[arg(short, long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-
-    /// Rows in each breakdown but by reason and by day (0: all)
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub top: usize,
-
     #[command(flatten)]
     pub report: ReportOpts,
-
-    /// Count local deliveries in the rates
-    #[arg(long)]
-    pub include_local: bool,
-
-    /// Count our own bounce notifications in the rates
-    #[arg(long)]
-    pub include_notifications: bool,
-
-    /// Exit with code 3 when the bounce rate reaches this band
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    pub fail_on: Option<FailOn>,
-
-    /// Bounce rate where the warning band starts (2% or 0.02)
-    #[arg(long, value_name = "RATE", default_value = "2%", value_parser = parse_rate)]
-    pub warn: f64,
-
-    /// Bounce rate above which the band is critical (5% or 0.05)
-    #[arg(long, value_name = "RATE", default_value = "5%", value_parser = parse_rate)]
-    pub crit: f64,
-
-    /// Final deliveries a domain needs before its own block rate can raise a
-    /// warning or critical alert
-    #[arg(long, value_name = "N", default_value_t = 100)]
-    pub min_volume: u64,
 
     #[command(flatten)]
     pub state: StateOpts,

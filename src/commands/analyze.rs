@@ -36,7 +36,7 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
     let file = crate::config::load(global.config.clone())?;
     let eff = Effective::resolve(&global.args, file.as_ref());
     eff.check()?;
-    if let Some(out) = &args.out {
+    if let Some(out) = &args.report.out {
         output::check_writable(out)?;
     }
     let sources: Vec<Source> = if args.inputs.is_empty() {
@@ -54,7 +54,7 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         return Err(UsageError("standard input (-) can be read only once".into()).into());
     }
     let classifier = load_classifier(eff.rules.value.as_deref())?;
-    let settings = settings(&eff, args.include_local, args.include_notifications, global.now)?;
+    let settings = settings(&eff, args.report.include_local, args.report.include_notifications, global.now)?;
     let opts = ReadOptions {
         threads: global.threads,
         year: args.year,
@@ -93,11 +93,11 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         let done = analyze_into_state(&mut store, &sources, &opts, settings, &job)?;
         (done.report, done.had_errors)
     };
-    emit(&report, &eff, args.out.as_deref())?;
+    emit(&report, &eff, args.report.out.as_deref())?;
     if had_errors {
         return Ok(Exit::Error);
     }
-    Ok(threshold_exit(&report, args.fail_on))
+    Ok(threshold_exit(&report, args.report.fail_on))
 }
 
 /// The aggregation settings `analyze` and `report` share: the command line

@@ -21,7 +21,7 @@ pub fn run(args: ReportArgs, global: &Global) -> Result<Exit> {
     let file = crate::config::load(global.config.clone())?;
     let eff = Effective::resolve(&global.args, file.as_ref());
     eff.check()?;
-    if let Some(out) = &args.out {
+    if let Some(out) = &args.report.out {
         output::check_writable(out)?;
     }
     let since = args
@@ -29,15 +29,15 @@ pub fn run(args: ReportArgs, global: &Global) -> Result<Exit> {
         .as_deref()
         .map(|s| parse_since(s, global.now))
         .transpose()?;
-    let settings = settings(&eff, args.include_local, args.include_notifications, global.now)?;
+    let settings = settings(&eff, args.report.include_local, args.report.include_notifications, global.now)?;
     let state = crate::cli::StateOpts {
         state: eff.state.value.clone(),
         ..args.state.clone()
     };
     let mut store = open_state(&state, false)?;
     let report = from_state(&mut store, settings, since)?;
-    emit(&report, &eff, args.out.as_deref())?;
-    Ok(threshold_exit(&report, args.fail_on))
+    emit(&report, &eff, args.report.out.as_deref())?;
+    Ok(threshold_exit(&report, args.report.fail_on))
 }
 
 /// The report of everything stored from `since` on.
