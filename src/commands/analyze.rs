@@ -54,7 +54,12 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         return Err(UsageError("standard input (-) can be read only once".into()).into());
     }
     let classifier = load_classifier(eff.rules.value.as_deref())?;
-    let settings = settings(&eff, args.report.include_local, args.report.include_notifications, global.now)?;
+    let settings = settings(
+        &eff,
+        args.report.include_local,
+        args.report.include_notifications,
+        global.now,
+    )?;
     let opts = ReadOptions {
         threads: global.threads,
         year: args.year,

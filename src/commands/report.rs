@@ -29,7 +29,12 @@ pub fn run(args: ReportArgs, global: &Global) -> Result<Exit> {
         .as_deref()
         .map(|s| parse_since(s, global.now))
         .transpose()?;
-    let settings = settings(&eff, args.report.include_local, args.report.include_notifications, global.now)?;
+    let settings = settings(
+        &eff,
+        args.report.include_local,
+        args.report.include_notifications,
+        global.now,
+    )?;
     let state = crate::cli::StateOpts {
         state: eff.state.value.clone(),
         ..args.state.clone()
