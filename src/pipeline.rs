@@ -575,8 +575,62 @@ fn read_one(
     Ok(report)
 }
 
-/// A plain file: workers read and parse byte ranges themselves. Returns a
-/// description of a read failure, if any (what was read before it counts).
+/// Which ranges of a file have been handed out, and how far the consuming
+/// thread has taken results: shared by the parse workers and that thread.
+struct Claims {
+    next: u64,
+    consumed: u64,
+    stop: bool,
+}
+
+/// Hands out ranges in order; at most `window` ahead of what was consumed,
+/// so memory stays flat however fast the workers are.
+struct RangeQueue {
+    claims: std::sync::Mutex<Claims>,
+    freed: std::sync::Condvar,
+    ranges: u64,
+    window: u64,
+}
+
+impl RangeQueue {
+    /// The next range to parse; a worker (`wait`) waits while the window is
+    /// full, the consuming thread does not. `None`: nothing left (or stop).
+    fn claim(&self, wait: bool) -> Option<u64> {
+        let mut c = self.claims.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if c.stop || c.next >= self.ranges {
+                return None;
+            }
+            if c.next < c.consumed + self.window {
+                c.next += 1;
+                return Some(c.next - 1);
+            }
+            if !wait {
+                return None;
+            }
+            c = self.freed.wait(c).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn consumed(&self, upto: u64) {
+        let mut c = self.claims.lock().unwrap_or_else(|e| e.into_inner());
+        c.consumed = upto;
+        self.freed.notify_all();
+    }
+
+    fn stop(&self) {
+        let mut c = self.claims.lock().unwrap_or_else(|e| e.into_inner());
+        c.stop = true;
+        self.freed.notify_all();
+    }
+}
+
+/// A plain file: `threads - 1` workers and this thread read and parse byte
+/// ranges by position; this thread also takes the results in order. So
+/// `--threads N` keeps exactly N threads busy (this thread parses whenever
+/// the next result is not ready yet), and `--threads 1` is this thread
+/// alone. Returns a description of a read failure, if any (what was read
+/// before it counts).
 #[allow(clippy::too_many_arguments)]
 fn read_ranges<F: FnMut(Event, usize)>(
     file: std::fs::File,
@@ -589,83 +643,85 @@ fn read_ranges<F: FnMut(Event, usize)>(
     done_bytes: u64,
     consumer: &mut Consumer<'_, F>,
 ) -> Result<Option<String>> {
+    type Parsed = std::io::Result<(ChunkOutput, bool)>;
     let step = opts.chunk_size.clamp(1, RANGE_SIZE) as u64;
     let ranges = size.div_ceil(step);
     let classifier = opts.classifier;
-    let describe = |e: std::io::Error| format!("read error: {e}");
-    let mut problem: Option<String> = None;
-    // A read error leaves a hole: nothing after it is taken. A file that
-    // shrank only ends early: what was read is whole lines and counts.
-    let mut failed = false;
-    let note = |shrank: bool, problem: &mut Option<String>| {
-        if shrank && problem.is_none() {
-            *problem = Some("the file shrank while it was read (truncated by log rotation?)".into());
-        }
-    };
-    if opts.threads <= 1 {
-        // One thread does everything: what `--threads 1` promises.
-        let ctx = LineContext { clock, classifier };
-        for k in 0..ranges {
-            if consumer.stopped() {
-                break;
-            }
-            let range = k * step..((k + 1) * step).min(size);
-            match parse_range(&file, range, size, format, &ctx) {
-                Ok((out, shrank)) => {
-                    note(shrank, &mut problem);
-                    consumer.take(out);
-                }
-                Err(e) => {
-                    problem = Some(describe(e));
+    let span = move |k: u64| k * step..((k + 1) * step).min(size);
+    let queue = std::sync::Arc::new(RangeQueue {
+        claims: std::sync::Mutex::new(Claims {
+            next: 0,
+            consumed: 0,
+            stop: false,
+        }),
+        freed: std::sync::Condvar::new(),
+        ranges,
+        window: (opts.threads.max(1) * 3) as u64,
+    });
+    let file = std::sync::Arc::new(file);
+    let (tx, rx) = mpsc::channel::<(u64, Parsed)>();
+    for _ in 1..opts.threads.max(1) {
+        let (tx, file, clock, queue) = (tx.clone(), file.clone(), clock.clone(), queue.clone());
+        pool.spawn(move || {
+            let ctx = LineContext {
+                clock: &clock,
+                classifier,
+            };
+            while let Some(k) = queue.claim(true) {
+                if tx
+                    .send((k, parse_range(&file, span(k), size, format, &ctx)))
+                    .is_err()
+                {
                     break;
                 }
             }
-            bar.set_position(done_bytes + ((k + 1) * step).min(size));
-        }
-        return Ok(problem);
+        });
     }
-    let file = std::sync::Arc::new(file);
-    let window = opts.threads * 3;
-    let (tx, rx) = mpsc::channel::<(u64, std::io::Result<(ChunkOutput, bool)>)>();
-    let mut waiting: BTreeMap<u64, std::io::Result<(ChunkOutput, bool)>> = BTreeMap::new();
-    let (mut sent, mut next) = (0u64, 0u64);
-    while next < ranges {
-        while sent < ranges && sent - next < window as u64 && !consumer.stopped() && !failed {
-            let (tx, file, clock) = (tx.clone(), file.clone(), clock.clone());
-            let k = sent;
-            let range = k * step..((k + 1) * step).min(size);
-            pool.spawn(move || {
-                let ctx = LineContext {
-                    clock: &clock,
-                    classifier,
-                };
-                let _ = tx.send((k, parse_range(&file, range, size, format, &ctx)));
-            });
-            sent += 1;
+    drop(tx);
+    let ctx = LineContext { clock, classifier };
+    let mut waiting: BTreeMap<u64, Parsed> = BTreeMap::new();
+    let mut problem: Option<String> = None;
+    let mut next = 0u64;
+    while next < ranges && !consumer.stopped() {
+        while let Ok((k, result)) = rx.try_recv() {
+            waiting.insert(k, result);
         }
-        if next == sent {
-            break;
-        }
-        let (k, result) = rx.recv().context("a parser thread stopped")?;
-        waiting.insert(k, result);
-        while let Some(result) = waiting.remove(&next) {
+        if let Some(result) = waiting.remove(&next) {
             next += 1;
+            queue.consumed(next);
+            bar.set_position(done_bytes + (next * step).min(size));
             match result {
-                Ok((out, shrank)) if !failed => {
-                    note(shrank, &mut problem);
+                Ok((out, shrank)) => {
+                    // A file that shrank ends early: what was read is whole
+                    // lines and counts.
+                    if shrank && problem.is_none() {
+                        problem =
+                            Some("the file shrank while it was read (truncated by log rotation?)".into());
+                    }
                     consumer.take(out);
                 }
-                Ok(_) => {}
                 Err(e) => {
-                    if !failed {
-                        problem = Some(describe(e));
-                        failed = true;
-                    }
+                    // A read error leaves a hole: nothing after it is taken.
+                    problem = Some(format!("read error: {e}"));
+                    break;
                 }
             }
-            bar.set_position(done_bytes + (next * step).min(size));
+            continue;
+        }
+        // The next result is not ready: parse a range here meanwhile, or
+        // wait for a worker when every range is handed out.
+        if let Some(k) = queue.claim(false) {
+            waiting.insert(k, parse_range(&file, span(k), size, format, &ctx));
+            continue;
+        }
+        match rx.recv() {
+            Ok((k, result)) => {
+                waiting.insert(k, result);
+            }
+            Err(_) => anyhow::bail!("a parser thread stopped"),
         }
     }
+    queue.stop();
     Ok(problem)
 }
 
