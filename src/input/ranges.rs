@@ -21,25 +21,27 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(file, buf, offset)
 }
 
-/// Appends the bytes `[from, to)` of `file` to `buf`; stops early at the end
-/// of the file. Returns whether the file ended before `to`.
-fn read_span(file: &File, from: u64, to: u64, buf: &mut Vec<u8>) -> io::Result<bool> {
+/// Reads the bytes `[from, to)` of `file` into `buf` at `*filled`, moving
+/// `*filled` past them; stops early at the end of the file. Returns whether
+/// the file ended before `to`. `buf` only grows (zero-filled once): a reused
+/// buffer is not cleared and zeroed again for every range, which cost as
+/// many instructions as a tenth of the whole parse.
+fn read_span(file: &File, from: u64, to: u64, buf: &mut Vec<u8>, filled: &mut usize) -> io::Result<bool> {
     let mut at = from;
-    let start = buf.len();
-    buf.resize(start + (to - from) as usize, 0);
+    let end = *filled + (to - from) as usize;
+    if buf.len() < end {
+        buf.resize(end, 0);
+    }
     while at < to {
-        let off = start + (at - from) as usize;
-        match read_at(file, &mut buf[off..], at) {
-            Ok(0) => {
-                buf.truncate(off);
-                return Ok(true);
+        let off = *filled;
+        match read_at(file, &mut buf[off..end], at) {
+            Ok(0) => return Ok(true),
+            Ok(n) => {
+                at += n as u64;
+                *filled += n;
             }
-            Ok(n) => at += n as u64,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buf.truncate(off);
-                return Err(e);
-            }
+            Err(e) => return Err(e),
         }
     }
     Ok(false)
@@ -54,7 +56,7 @@ pub struct Lines {
     pub shrank: bool,
 }
 
-/// Reads into `buf` (cleared first) the lines whose first byte lies in
+/// Reads into `buf` (scratch: only the returned span means anything) the lines whose first byte lies in
 /// `range` of a file of `size` bytes. `max_line` bounds how far past the
 /// range a last line is followed.
 pub fn read_lines(
@@ -64,7 +66,7 @@ pub fn read_lines(
     buf: &mut Vec<u8>,
     max_line: usize,
 ) -> io::Result<Lines> {
-    buf.clear();
+    let mut filled = 0;
     let Range { start, end } = range;
     if start >= end || start >= size {
         return Ok(Lines {
@@ -75,11 +77,11 @@ pub fn read_lines(
     // One byte before the range tells whether a line starts at `start`.
     let from = start.saturating_sub(1);
     let mut to = end.saturating_add(LOOKAHEAD as u64).min(size);
-    let mut shrank = read_span(file, from, to, buf)?;
+    let mut shrank = read_span(file, from, to, buf, &mut filled)?;
     let first = if start == 0 {
         0
     } else {
-        match memchr::memchr(b'\n', &buf[..buf.len().min((end - from) as usize)]) {
+        match memchr::memchr(b'\n', &buf[..filled.min((end - from) as usize)]) {
             Some(nl) => nl + 1,
             // No line starts in this range: the previous range's last line covers it.
             None => return Ok(Lines { span: 0..0, shrank }),
@@ -90,25 +92,25 @@ pub fn read_lines(
     }
     // The line holding the range's last byte ends at the first newline from there.
     let last_byte = (end - 1 - from) as usize;
-    let mut scanned = last_byte.min(buf.len());
+    let mut scanned = last_byte.min(filled);
     let mut lookahead = LOOKAHEAD as u64;
     loop {
-        if let Some(nl) = memchr::memchr(b'\n', &buf[scanned..]) {
+        if let Some(nl) = memchr::memchr(b'\n', &buf[scanned..filled]) {
             return Ok(Lines {
                 span: first..scanned + nl + 1,
                 shrank,
             });
         }
-        if shrank || to >= size || buf.len() - last_byte >= max_line {
+        if shrank || to >= size || filled.saturating_sub(last_byte) >= max_line {
             return Ok(Lines {
-                span: first..buf.len(),
+                span: first..filled,
                 shrank,
             });
         }
-        scanned = buf.len();
+        scanned = filled;
         lookahead = lookahead.saturating_mul(2);
         let next = to.saturating_add(lookahead).min(size);
-        shrank = read_span(file, to, next, buf)?;
+        shrank = read_span(file, to, next, buf, &mut filled)?;
         to = next;
     }
 }
