@@ -14,7 +14,6 @@ use super::{open_state, Exit, Global, UsageError};
 use crate::cli::FilterArgs;
 use crate::model::Class;
 use crate::output;
-use crate::state::Store;
 use crate::suppression::Status;
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, HashMap};

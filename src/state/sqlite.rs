@@ -5,15 +5,15 @@
 //! with a clear message. A file that is not ours is never written to.
 //!
 //! The SQL is kept portable (upserts with `ON CONFLICT`, no SQLite-only
-//! functions in queries) so that the PostgreSQL store of issue 10 can follow
-//! it statement by statement.
+//! functions in queries): the PostgreSQL store (`super::postgres`) follows it
+//! table by table and column by column.
 
 use super::{
-    AddressEvent, AddressRecord, Counts, CountsQuery, DeferralRow, DeliveryRow, History, InputMark, Replayed,
-    Result, ScopeFilter, StateError, Store, Stored, Violation,
+    AddressEvent, AddressRecord, Counts, CountsQuery, DeferralRow, DeliveryRow, History, InputMark, Pruned,
+    Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, Violation,
 };
 use crate::model::Class;
-use crate::suppression::{Status, StoredOutcome, Trigger};
+use crate::suppression::{Cause, Status, StoredOutcome, Trigger};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Row};
 use std::path::Path;
 use std::time::Duration;
@@ -25,7 +25,40 @@ pub const APPLICATION_ID: i32 = 0x626e_6365;
 /// Ordered schema migrations: (version, what it does, SQL). A database is
 /// brought from its version to the last one in one transaction; never edit a
 /// released step, add one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial schema", SCHEMA_V1)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial schema", SCHEMA_V1),
+    (2, "ESP signals; rows of the single host named", SCHEMA_V2),
+];
+
+/// ESP signals (complaints, unsubscribes, ESP-side suppressions), once per
+/// host, address, kind and time. A state of version 1 had one host, stored
+/// as `''`: its rows get the name of the machine that migrates it (the
+/// default `--host`), see `SqliteStore::migrate`.
+const SCHEMA_V2: &str = "
+CREATE TABLE signals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    host TEXT NOT NULL,
+    address TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    detail TEXT,
+    run_id INTEGER NOT NULL,
+    UNIQUE (host, address, kind, ts)
+);
+CREATE INDEX signals_address ON signals (address, ts);
+CREATE INDEX signals_run ON signals (run_id);
+CREATE INDEX deferrals_ts ON deferrals (ts);
+CREATE INDEX deliveries_ts ON deliveries (ts);
+";
+
+/// Version 2 names the host of a version-1 state's rows (`?1`).
+const NAME_THE_HOST: &str = "
+UPDATE deliveries SET host = ?1 WHERE host = '';
+UPDATE pending SET host = ?1 WHERE host = '';
+UPDATE deferrals SET host = ?1 WHERE host = '';
+UPDATE inputs SET host = ?1 WHERE host = '';
+UPDATE kv SET k = 'snapshot:' || ?1 WHERE k = 'snapshot:';
+";
 
 const SCHEMA_V1: &str = "
 CREATE TABLE runs (
@@ -364,6 +397,14 @@ impl SqliteStore {
             let now = jiff::Timestamp::now().as_second();
             for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
                 self.conn.execute_batch(sql).map_err(|e| self.err(e))?;
+                if *version == 2 && current >= 1 {
+                    let host = super::host::default_host();
+                    for statement in NAME_THE_HOST.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                        self.conn
+                            .execute(statement, params![host])
+                            .map_err(|e| self.err(e))?;
+                    }
+                }
                 self.conn
                     .execute(
                         "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)",
@@ -477,7 +518,7 @@ fn address_from(r: &Row<'_>) -> rusqlite::Result<AddressRecord> {
     let status: String = r.get(1)?;
     let class: Option<String> = r.get(3)?;
     let trigger = match (
-        class.as_deref().and_then(Class::parse),
+        class.as_deref().and_then(Cause::parse),
         r.get::<_, Option<i64>>(7)?,
         r.get::<_, Option<i64>>(8)?,
     ) {
@@ -810,9 +851,10 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT DISTINCT d.rcpt FROM temp.seen s CROSS JOIN deliveries d WHERE d.id = s.id AND d.run_id = ?1 \
+                "SELECT d.rcpt FROM temp.seen s CROSS JOIN deliveries d WHERE d.id = s.id AND d.run_id = ?1 \
                  AND (d.outcome IN ('hard', 'soft') OR EXISTS (SELECT 1 FROM addresses a WHERE a.address = d.rcpt)) \
-                 ORDER BY d.rcpt",
+                 UNION SELECT address FROM signals WHERE run_id = ?1 \
+                 ORDER BY 1",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -820,6 +862,64 @@ impl Store for SqliteStore {
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>());
         drop(stmt);
         rows.map_err(|e| self.err(e))
+    }
+
+    fn record_signal(&mut self, run: i64, sig: &SignalRow) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO signals (host, address, kind, ts, detail, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT (host, address, kind, ts) DO NOTHING",
+            )
+            .map_err(|e| self.err(e))?;
+        let r = stmt.execute(params![
+            sig.host,
+            sig.address,
+            sig.kind.as_str(),
+            sig.ts,
+            sig.detail,
+            run
+        ]);
+        drop(stmt);
+        r.map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    fn signals(&mut self, address: &str, after: Option<i64>) -> Result<Vec<SignalRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT host, address, kind, ts, detail FROM signals WHERE address = ?1 AND (?2 IS NULL OR ts > ?2) \
+                 ORDER BY ts, id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![address, after], |r| {
+                let kind: String = r.get(2)?;
+                Ok((
+                    kind,
+                    SignalRow {
+                        host: r.get(0)?,
+                        address: r.get(1)?,
+                        kind: Cause::Complaint,
+                        ts: r.get(3)?,
+                        detail: r.get(4)?,
+                    },
+                ))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        drop(stmt);
+        let rows = rows.map_err(|e| self.err(e))?;
+        rows.into_iter()
+            .map(
+                |(kind, mut row)| match Cause::parse(&kind).filter(|c| c.is_signal()) {
+                    Some(c) => {
+                        row.kind = c;
+                        Ok(row)
+                    }
+                    None => Err(self.data_err(format!("unknown signal kind `{kind}`"))),
+                },
+            )
+            .collect()
     }
 
     fn address(&mut self, address: &str) -> Result<Option<AddressRecord>> {
@@ -962,20 +1062,20 @@ impl Store for SqliteStore {
                 &[&q.scope.include_local, &q.scope.include_notifications],
             )?,
         };
-        let hard = one(
-            self,
-            "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND class = 'hard'",
-            &[],
-        )?;
-        let soft = one(
-            self,
-            "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND class = 'soft'",
-            &[],
-        )?;
+        let by = |store: &SqliteStore, cause: Cause| {
+            one(
+                store,
+                "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND class = ?1",
+                &[&cause.as_str()],
+            )
+        };
         Ok(Counts {
             total,
-            hard,
-            soft,
+            hard: by(self, Cause::Hard)?,
+            soft: by(self, Cause::Soft)?,
+            complaint: by(self, Cause::Complaint)?,
+            unsubscribe: by(self, Cause::Unsubscribe)?,
+            esp: by(self, Cause::Esp)?,
             new,
             at_risk,
             violations,
@@ -1061,11 +1161,67 @@ impl Store for SqliteStore {
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
         drop(stmt);
+        let events = events.map_err(|e| self.err(e))?;
         Ok(History {
             record,
             deliveries,
-            events: events.map_err(|e| self.err(e))?,
+            events,
+            signals: self.signals(address, None)?,
         })
+    }
+
+    fn prune(&mut self, before: i64, dry_run: bool) -> Result<Pruned> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.err(e))?;
+        let result = (|| -> Result<Pruned> {
+            let mut n = [0u64; 5];
+            for (i, table) in ["deliveries", "pending", "deferrals", "signals"]
+                .iter()
+                .enumerate()
+            {
+                let sql = if dry_run {
+                    format!("SELECT count(*) FROM {table} WHERE ts < ?1")
+                } else {
+                    format!("DELETE FROM {table} WHERE ts < ?1")
+                };
+                n[i] = if dry_run {
+                    self.conn
+                        .query_row(&sql, params![before], |r| r.get::<_, i64>(0))
+                        .map_err(|e| self.err(e))?
+                        .max(0) as u64
+                } else {
+                    self.conn
+                        .execute(&sql, params![before])
+                        .map_err(|e| self.err(e))? as u64
+                };
+            }
+            // Runs that no longer own a row, started before the cut.
+            let orphan = super::PRUNE_RUNS.replace("$1", "?1");
+            n[4] = if dry_run {
+                0
+            } else {
+                self.conn
+                    .execute(&format!("DELETE {orphan}"), params![before])
+                    .map_err(|e| self.err(e))? as u64
+            };
+            Ok(Pruned {
+                deliveries: n[0],
+                pending: n[1],
+                deferrals: n[2],
+                signals: n[3],
+                runs: n[4],
+            })
+        })();
+        let end = if result.is_ok() && !dry_run {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        let ended = self.conn.execute_batch(end).map_err(|e| self.err(e));
+        let pruned = result?;
+        ended?;
+        Ok(pruned)
     }
 
     fn replay(&mut self, since: Option<i64>, visit: &mut dyn FnMut(Replayed<'_>)) -> Result<()> {
@@ -1201,7 +1357,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/state.db");
         let store = SqliteStore::open(&path, opts()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
         drop(store);
         #[cfg(unix)]
         {
@@ -1216,7 +1372,7 @@ mod tests {
             assert_eq!(mode, 0o700);
         }
         let store = SqliteStore::open(&path, opts()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
     }
 
     #[test]
