@@ -318,7 +318,7 @@ fn table(address: &str, h: &History) -> Vec<u8> {
                     "signal",
                     sig.kind.as_str(),
                     "-",
-                    cut(&sig.host, 16),
+                    "-",
                     text
                 );
             }
