@@ -372,6 +372,9 @@ fn record_run(
         let json = serde_json::to_string(&flight).context("cannot save the in-flight deliveries")?;
         store.save_snapshot(host, &json)?;
     }
+    // Reviews of concurrent runs (PostgreSQL) take turns from here to the
+    // commit: each sees the outcomes the others committed.
+    store.lock_review()?;
     for address in store.changed_addresses(run)? {
         review_address(store, &address, run, promote_after, scope)?;
     }

@@ -23,6 +23,7 @@ pub fn run(args: UnsuppressArgs, global: &Global) -> Result<Exit> {
     let run = store.begin_run("unsuppress", global.now)?;
     let mut messages = Vec::new();
     let result = (|| -> Result<()> {
+        store.lock_review()?;
         let all = ScopeFilter {
             include_local: true,
             include_notifications: true,

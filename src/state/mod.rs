@@ -289,7 +289,8 @@ pub struct History {
 /// was. SQLite holds one write lock for the whole run (a second run waits up
 /// to its lock timeout); PostgreSQL lets runs of different hosts write at
 /// once and serializes what must be: one host's inputs and in-flight
-/// messages (`lock_host`) and one address's review (`lock_address`).
+/// messages (`lock_host`), and the review of the addresses a run changed,
+/// to its commit (`lock_review`).
 pub trait Store {
     /// Where the store lives, for messages.
     fn location(&self) -> &str;
@@ -307,10 +308,13 @@ pub trait Store {
     fn lock_host(&mut self, _host: &str) -> Result<()> {
         Ok(())
     }
-    /// Waits for (then holds until the end of the run) the lock on one
-    /// address's suppression state, so that two runs reviewing the same
-    /// address one after the other each see the other's outcomes.
-    fn lock_address(&mut self, _address: &str) -> Result<()> {
+    /// Waits for (then holds until the end of the run) the review lock,
+    /// taken before the run looks for the addresses it changed and reviews
+    /// them: runs review and commit one after the other, so that each sees
+    /// every outcome committed before it and no update is lost, whichever
+    /// host's run came first. Taking it again in the same run costs nothing.
+    /// SQLite's run lock covers it already.
+    fn lock_review(&mut self) -> Result<()> {
         Ok(())
     }
 
@@ -337,8 +341,9 @@ pub trait Store {
     /// The address's signals after `after`, in time order.
     fn signals(&mut self, address: &str, after: Option<i64>) -> Result<Vec<SignalRow>>;
 
-    /// Addresses with a final delivery or a signal first recorded by this
-    /// run, in order (so that runs lock addresses in the same order).
+    /// Addresses with a bounce or a signal first recorded by this run, and
+    /// those with a delivery that have a suppression state, in bytewise
+    /// order. Taken under the review lock (`lock_review`).
     fn changed_addresses(&mut self, run: i64) -> Result<Vec<String>>;
     fn address(&mut self, address: &str) -> Result<Option<AddressRecord>>;
     /// Final outcomes of deliveries to the address after `after`, in time
@@ -410,7 +415,7 @@ pub fn review_address(
     promote_after: u32,
     scope: ScopeFilter,
 ) -> Result<()> {
-    store.lock_address(address)?;
+    store.lock_review()?;
     let existing = store.address(address)?;
     let counts_after = existing.as_ref().and_then(|r| r.counts_after);
     let outcomes = store.outcomes(address, counts_after, scope)?;
@@ -465,7 +470,7 @@ pub fn unsuppress(
     now: i64,
     note: Option<&str>,
 ) -> Result<bool> {
-    store.lock_address(address)?;
+    store.lock_review()?;
     let existing = store.address(address)?;
     let was = existing.as_ref().map(|r| r.status);
     store.put_address(&AddressRecord {

@@ -9,12 +9,18 @@
 //! - One host's input marks and in-flight messages are guarded by a
 //!   transaction-scoped advisory lock on the host's name
 //!   (`pg_advisory_xact_lock`): two runs of the same host wait for each other.
-//! - An address's review (its suppression decision) takes an advisory lock
-//!   on the address, held to the commit, and reads its outcomes from every
-//!   host in time order after taking it; addresses are reviewed in sorted
-//!   order, so two runs never deadlock, and the second to review sees the
-//!   first's committed outcomes: no update is lost, and the decision does not
-//!   depend on which host's run came first.
+//! - The review of the addresses a run changed (their suppression
+//!   decisions) is serialized: a run takes the review lock (an advisory lock
+//!   held to its commit) before it looks for the addresses it changed, then
+//!   reads each address's outcomes from every host in time order. Runs thus
+//!   review and commit one after the other, and each sees every outcome the
+//!   runs before it committed: no update is lost and the decision does not
+//!   depend on which host's run came first. (A lock per address would not
+//!   do: a run that only delivered to an address does not review it, yet a
+//!   concurrent run reviewing that address must see the delivery; and a
+//!   first import holds tens of thousands of addresses, more advisory locks
+//!   than PostgreSQL's lock table holds.) Reading and writing deliveries,
+//!   the long part of a run, stays concurrent.
 //! - Rows are sent in batches (arrays through `unnest`, one statement per
 //!   few thousand rows) with statements prepared once per connection.
 //! - Text is stored as PostgreSQL `text`, which cannot hold NUL: a NUL byte
@@ -315,7 +321,7 @@ CREATE INDEX deliveries_ts ON deliveries (ts);
 /// Advisory lock namespaces (first key of `pg_advisory_xact_lock(int, int)`).
 const LOCK_MIGRATE: i32 = super::sqlite::APPLICATION_ID;
 const LOCK_HOST: i32 = super::sqlite::APPLICATION_ID + 1;
-const LOCK_ADDRESS: i32 = super::sqlite::APPLICATION_ID + 2;
+const LOCK_REVIEW: i32 = super::sqlite::APPLICATION_ID + 2;
 
 /// Rows kept before they are sent in one statement.
 const BATCH: usize = 2_000;
@@ -334,6 +340,8 @@ pub struct PgStore {
     location: String,
     lock_timeout: Duration,
     in_transaction: bool,
+    /// The review lock is held (until the end of the transaction).
+    reviewing: bool,
     run: i64,
     finals: Vec<DeliveryRow>,
     pendings: Vec<DeliveryRow>,
@@ -367,6 +375,7 @@ impl PgStore {
             location,
             lock_timeout: options.lock_timeout,
             in_transaction: false,
+            reviewing: false,
             run: 0,
             finals: Vec::new(),
             pendings: Vec::new(),
@@ -1021,6 +1030,7 @@ impl Store for PgStore {
     fn begin_run(&mut self, command: &str, now: i64) -> Result<i64> {
         self.batch("BEGIN")?;
         self.in_transaction = true;
+        self.reviewing = false;
         self.batch("DELETE FROM pg_temp.seen")?;
         let rows = self.query(
             "INSERT INTO runs (started_at, command) VALUES ($1, $2) RETURNING id",
@@ -1039,6 +1049,7 @@ impl Store for PgStore {
         self.exec("UPDATE runs SET finished_at = $1 WHERE id = $2", &[&now, &run])?;
         self.batch("COMMIT")?;
         self.in_transaction = false;
+        self.reviewing = false;
         Ok(())
     }
 
@@ -1050,6 +1061,7 @@ impl Store for PgStore {
             return Ok(());
         }
         self.in_transaction = false;
+        self.reviewing = false;
         self.batch("ROLLBACK")
     }
 
@@ -1059,13 +1071,13 @@ impl Store for PgStore {
         Ok(())
     }
 
-    fn lock_address(&mut self, address: &str) -> Result<()> {
-        if !self.in_transaction {
+    fn lock_review(&mut self) -> Result<()> {
+        if !self.in_transaction || self.reviewing {
             return Ok(());
         }
         self.flush()?;
-        let key = lock_key(address);
-        self.exec("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_ADDRESS, &key])?;
+        self.exec("SELECT pg_advisory_xact_lock($1, 0)", &[&LOCK_REVIEW])?;
+        self.reviewing = true;
         Ok(())
     }
 
@@ -1238,8 +1250,7 @@ impl Store for PgStore {
             &[&run],
         )?;
         let mut out: Vec<String> = rows.iter().map(|r| self.get(r, 0)).collect::<Result<_>>()?;
-        // The same order in every run (PostgreSQL's collation may not be
-        // bytewise): addresses are locked in this order.
+        // Bytewise, as SQLite orders (the database's collation may not be).
         out.sort();
         Ok(out)
     }

@@ -313,23 +313,39 @@ impl SqliteStore {
 
     /// Refuses an SQLite file that some other program made.
     fn check_ours(&mut self) -> Result<()> {
-        let id: i32 = self
-            .conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        if id == APPLICATION_ID {
+        let look = |store: &SqliteStore| -> Result<(i32, i64)> {
+            let id: i32 = store
+                .conn
+                .query_row("PRAGMA application_id", [], |r| r.get(0))
+                .map_err(|e| store.err(e))?;
+            let tables: i64 = store
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(|e| store.err(e))?;
+            Ok((id, tables))
+        };
+        let (id, tables) = look(self)?;
+        if id == APPLICATION_ID || (id == 0 && tables == 0) {
             return Ok(());
         }
-        let tables: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        if id != 0 || tables > 0 {
-            return Err(StateError::Foreign {
-                path: self.location.clone(),
-            });
+        if id == 0 {
+            // Tables but no mark yet: perhaps another run creating the state
+            // right now. Look again once it is done (behind its write lock).
+            self.conn
+                .busy_timeout(self.lock_timeout)
+                .map_err(|e| self.err(e))?;
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| self.err(e))?;
+            let again = look(self);
+            let _ = self.conn.execute_batch("ROLLBACK");
+            if again?.0 == APPLICATION_ID {
+                return Ok(());
+            }
         }
-        Ok(())
+        Err(StateError::Foreign {
+            path: self.location.clone(),
+        })
     }
 
     fn setup(&mut self, file: bool) -> Result<()> {
@@ -338,10 +354,24 @@ impl SqliteStore {
             .map_err(|e| self.err(e))?;
         if file {
             // WAL: readers (exports, history) never wait for a long analyze.
-            let _: String = self
-                .conn
-                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-                .map_err(|e| self.err(e))?;
+            // Switching needs the file to itself and SQLite does not wait
+            // for that (two runs creating a state at once): try again
+            // until the lock timeout.
+            let started = std::time::Instant::now();
+            loop {
+                match self
+                    .conn
+                    .query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+                {
+                    Ok(_) => break,
+                    Err(rusqlite::Error::SqliteFailure(f, _))
+                        if f.code == ErrorCode::DatabaseBusy && started.elapsed() < self.lock_timeout =>
+                    {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    Err(e) => return Err(self.err(e)),
+                }
+            }
             self.conn
                 .execute_batch("PRAGMA synchronous=NORMAL")
                 .map_err(|e| self.err(e))?;
