@@ -404,10 +404,13 @@ pub fn display(path: &Path) -> String {
 }
 
 /// Brings the suppression state of `address` up to date with its stored
-/// outcomes (DESIGN.md §1, in time order). Suppression is sticky: an
-/// address once suppressed stays so until `unsuppress`, even if outcomes
-/// arriving later would not suppress it; an earlier suppressing outcome
-/// arriving later moves the suppression time back.
+/// outcomes and signals from every host (DESIGN.md §1, in time order), so
+/// that the decision does not depend on the order in which logs arrive.
+/// Suppression is sticky (until `unsuppress`) for what no later record can
+/// undo: a hard bounce, an ESP signal, a streak whose bounces were pruned or
+/// are out of scope; an earlier suppressing outcome arriving later moves the
+/// suppression time back. A soft streak is decided again over all outcomes:
+/// a delivery between its bounces, read later from another host, breaks it.
 pub fn review_address(
     store: &mut dyn Store,
     address: &str,
@@ -429,9 +432,20 @@ pub fn review_address(
         .as_ref()
         .filter(|r| r.status == Status::Suppressed)
         .and_then(|r| r.trigger.clone().map(|t| (t, r.suppressed_run)));
+    // A soft-streak suppression whose last bounce is still stored (and in
+    // scope) is decided again over all the outcomes: a delivery that another
+    // host logged between the soft bounces, read later, breaks the streak
+    // as if it had been read first. Anything else stays (a hard bounce, a
+    // signal, a streak whose bounces were pruned).
+    let redecided = |t: &Trigger| t.class == Cause::Soft && outcomes.iter().any(|o| o.id == t.id);
+    let was = was.filter(|(old, _)| d.suppressed_by.is_some() || !redecided(old));
     let (status, trigger, suppressed_run) = match (d.suppressed_by, was) {
         (Some(new), Some((old, old_run))) => {
-            let t = if new.before(&old) { new } else { old };
+            let t = if redecided(&old) || new.before(&old) {
+                new
+            } else {
+                old
+            };
             (Status::Suppressed, Some(t), old_run)
         }
         (Some(new), None) => (Status::Suppressed, Some(new), Some(run)),

@@ -493,27 +493,10 @@ impl PgStore {
         if found == latest {
             return Ok(());
         }
-        if found == 0 {
-            if !create {
-                return Err(StateError::Missing {
-                    path: self.location.clone(),
-                });
-            }
-            let tables = self.count(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() \
-                 AND table_name <> 'schema_migrations'",
-                &[],
-            )?;
-            if tables > 0 {
-                return Err(StateError::Postgres {
-                    path: self.location.clone(),
-                    detail:
-                        "the database (its current schema) holds tables of another program, not a bouncectl \
-                             state; they were left untouched: give bouncectl a database of its own (CREATE \
-                             DATABASE bouncectl OWNER ...) or a schema (?options=-csearch_path%3Dbouncectl)"
-                            .into(),
-                });
-            }
+        if found == 0 && !create {
+            return Err(StateError::Missing {
+                path: self.location.clone(),
+            });
         }
         self.batch("BEGIN")?;
         let result = (|| -> Result<()> {
@@ -526,6 +509,24 @@ impl PgStore {
                     applied_at BIGINT NOT NULL)",
             )?;
             let current = self.schema_version()?;
+            if current == 0 {
+                // Read under the lock: another analyzer may have just made the state.
+                let tables = self.count(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() \
+                     AND table_name <> 'schema_migrations'",
+                    &[],
+                )?;
+                if tables > 0 {
+                    return Err(StateError::Postgres {
+                        path: self.location.clone(),
+                        detail: "the database (its current schema) holds tables of another program, not a \
+                                 bouncectl state; they were left untouched: give bouncectl a database of its own \
+                                 (CREATE DATABASE bouncectl OWNER ...) or a schema \
+                                 (?options=-csearch_path%3Dbouncectl)"
+                            .into(),
+                    });
+                }
+            }
             let now = jiff::Timestamp::now().as_second();
             for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
                 self.batch(sql)?;

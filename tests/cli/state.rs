@@ -1044,3 +1044,70 @@ fn postgres_refuses_a_foreign_database_and_waits_for_a_run_of_the_same_host() {
         &["analyze", "-q", "--host", "mx1", "--lock-timeout", "1", SAMPLE],
     );
 }
+
+/// A delivery on one host between soft bounces on another: whichever host's
+/// run comes first (or both at once), the delivery breaks the streak.
+#[test]
+fn time_order_across_hosts_decides_whichever_run_comes_first() {
+    let dir = fresh_dir("state-order");
+    let line = |ts: &str, host: &str, qid: &str, tail: &str| {
+        format!(
+            "2026-11-20T10:00:{ts}.000000+00:00 {host} postfix/smtp[7]: {qid}: to=<x@example.org>, \
+             relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, {tail}\n"
+        )
+    };
+    let soft = "dsn=5.2.2, status=bounced (host mx.example.org[192.0.2.1] said: 552 5.2.2 Mailbox full (in reply to RCPT TO command))";
+    let sent = "dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4F00)";
+    let mx1 = dir.join("mx1.log");
+    std::fs::write(&mx1, line("15", "mx1", "1A00000001", sent)).unwrap();
+    let mx2 = dir.join("mx2.log");
+    let bounces: String = [("10", "2B00000001"), ("20", "2B00000002"), ("30", "2B00000003")]
+        .iter()
+        .map(|(ts, q)| line(ts, "mx2", q, soft))
+        .collect();
+    std::fs::write(&mx2, bounces).unwrap();
+    let status = |state: &State| {
+        let h = json(&ok(state, &["history", "x@example.org", "--format", "json"]));
+        (
+            h["status"].as_str().unwrap().to_string(),
+            h["soft_streak"].as_u64().unwrap(),
+        )
+    };
+    let analyze = |state: &State, host: &str, log: &Path| {
+        ok(state, &["analyze", "-q", "--host", host, log.to_str().unwrap()]);
+    };
+    let want = ("at_risk".to_string(), 2);
+    for backend in backends() {
+        // The bounces alone suppress.
+        let alone = State::new(backend, &dir, "alone");
+        analyze(&alone, "mx2", &mx2);
+        assert_eq!(status(&alone).0, "suppressed", "{backend:?}");
+        for (first, second) in [(("mx1", &mx1), ("mx2", &mx2)), (("mx2", &mx2), ("mx1", &mx1))] {
+            let state = State::new(backend, &dir, &format!("{}-first", first.0));
+            analyze(&state, first.0, first.1);
+            analyze(&state, second.0, second.1);
+            assert_eq!(status(&state), want, "{backend:?}: {} first", first.0);
+        }
+        let bin = assert_cmd::cargo::cargo_bin("bouncectl");
+        for round in 0..5 {
+            let state = State::new(backend, &dir, &format!("together-{round}"));
+            let children: Vec<_> = [("mx1", &mx1), ("mx2", &mx2)]
+                .into_iter()
+                .map(|(host, log)| {
+                    std::process::Command::new(&bin)
+                        .args(["analyze", "-q", "--now", NOW, "--host", host, "--state"])
+                        .arg(&state)
+                        .arg(log)
+                        .env("XDG_STATE_HOME", &dir)
+                        .stdout(std::process::Stdio::null())
+                        .spawn()
+                        .unwrap()
+                })
+                .collect();
+            for mut c in children {
+                assert!(c.wait().unwrap().success());
+            }
+            assert_eq!(status(&state), want, "{backend:?}: at once, round {round}");
+        }
+    }
+}
