@@ -1465,6 +1465,34 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_state_is_migrated_and_its_rows_get_this_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(SCHEMA_V1).unwrap();
+            c.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, \
+                 applied_at INTEGER NOT NULL); INSERT INTO schema_migrations VALUES (1, 'initial schema', 0); \
+                 INSERT INTO kv VALUES ('snapshot:', '{}');",
+            )
+            .unwrap();
+            c.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+                .unwrap();
+        }
+        let mut s = SqliteStore::open(&path, opts()).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 2);
+        let run = s.begin_run("t", 0).unwrap();
+        s.record_final(run, &row("Q1", "x@y", 10, Stored::Delivered))
+            .unwrap();
+        s.commit_run(run, 0).unwrap();
+        let host = crate::state::host::default_host();
+        assert_eq!(s.snapshot(&host).unwrap().as_deref(), Some("{}"));
+        assert_eq!(s.snapshot("").unwrap(), None);
+        assert!(s.signals("x@y", None).unwrap().is_empty());
+    }
+
+    #[test]
     fn a_second_writer_waits_then_fails_clearly() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.db");

@@ -312,7 +312,7 @@ fn pieces_equal_one_run(
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&growing)
+            .open(growing)
             .unwrap();
         f.write_all(&bytes[w[0]..w[1]]).unwrap();
         drop(f);
@@ -867,7 +867,7 @@ fn split_by_queue_id(log: &Path, dir: &Path) -> (PathBuf, PathBuf) {
             .map(|i| &line[i + 3..])
             .and_then(|rest| rest.iter().position(|&c| c == b':').map(|j| &rest[..j]))
             .unwrap_or(b"");
-        if bouncectl::state::fnv1a(queue_id) % 2 == 0 {
+        if bouncectl::state::fnv1a(queue_id).is_multiple_of(2) {
             a.extend_from_slice(line);
         } else {
             b.extend_from_slice(line);
