@@ -240,7 +240,7 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
     };
     let data = std::fs::read(&args.list)
         .with_context(|| format!("{}: cannot read the send list", args.list.display()))?;
-    let mut store = open_state(&args.state, false)?;
+    let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
     let suppressed: HashMap<String, (String, String)> = store
         .list(None, false)?
         .into_iter()

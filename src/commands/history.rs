@@ -102,7 +102,7 @@ impl Item<'_> {
 
 pub fn run(args: HistoryArgs, global: &Global) -> Result<Exit> {
     let address = args.address.trim().trim_matches(['<', '>']).to_lowercase();
-    let mut store = open_state(&args.state, false)?;
+    let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
     let history = store.history(&address)?;
     let bytes = match args.format {
         HistoryFormat::Json => json(&address, &history),

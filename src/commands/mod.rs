@@ -129,6 +129,19 @@ pub fn open_state(opts: &StateOpts, create: bool) -> Result<Box<dyn crate::state
     Ok(Box::new(store))
 }
 
+/// `--state`, else the config file's `state` (commands that take no other
+/// setting from it), else `None` (the default path).
+pub fn state_opts(opts: &StateOpts, global: &Global) -> Result<StateOpts> {
+    if opts.state.is_some() {
+        return Ok(opts.clone());
+    }
+    let file = crate::config::load(global.config.clone())?;
+    Ok(StateOpts {
+        state: file.and_then(|f| f.settings.state),
+        ..opts.clone()
+    })
+}
+
 /// The `--host` value, checked, or the machine's host name.
 pub fn host_name(host: Option<&str>) -> Result<String, UsageError> {
     match host {

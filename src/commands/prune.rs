@@ -13,7 +13,7 @@ pub fn run(args: PruneArgs, global: &Global) -> Result<Exit> {
         return Err(UsageError("--older-than must be longer than 0 (e.g. 400d)".into()).into());
     }
     let before = global.now - args.older_than as i64;
-    let mut store = open_state(&args.state, false)?;
+    let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
     let n = store.prune(before, args.dry_run)?;
     let verb = if args.dry_run { "would delete" } else { "deleted" };
     let line = format!(

@@ -67,6 +67,7 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
         .as_deref()
         .map(|s| parse_since(s, global.now))
         .transpose()?;
+    let state = super::state_opts(&args.state, global)?;
     let mut had_errors = false;
     let mut store: Box<dyn Store> = if args.inputs.is_empty() {
         if args.no_state {
@@ -79,13 +80,13 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
         if args.incremental {
             return Err(UsageError("--incremental needs log files to read".into()).into());
         }
-        open_state(&args.state, false)?
+        open_state(&state, false)?
     } else {
         let host = super::host_name(args.host.as_deref())?;
         let mut store: Box<dyn Store> = if args.no_state {
             Box::new(SqliteStore::in_memory()?)
         } else {
-            open_state(&args.state, true)?
+            open_state(&state, true)?
         };
         let sources: Vec<Source> = args.inputs.iter().map(|p| Source::from_arg(p)).collect();
         if sources.iter().filter(|s| **s == Source::Stdin).count() > 1 {

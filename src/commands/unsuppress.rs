@@ -19,7 +19,7 @@ pub fn run(args: UnsuppressArgs, global: &Global) -> Result<Exit> {
     if let Some(bad) = addresses.iter().find(|a| !a.contains('@')) {
         return Err(UsageError(format!("`{}` is not an email address", sanitize(bad))).into());
     }
-    let mut store = open_state(&args.state, false)?;
+    let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
     let run = store.begin_run("unsuppress", global.now)?;
     let mut messages = Vec::new();
     let result = (|| -> Result<()> {

@@ -1111,3 +1111,31 @@ fn time_order_across_hosts_decides_whichever_run_comes_first() {
         }
     }
 }
+
+#[test]
+fn every_state_command_takes_the_state_from_the_config_file() {
+    for backend in backends() {
+        let dir = fresh_dir("state-config");
+        let state = sample_state_on(backend, &dir);
+        let config = dir.join("config.toml");
+        // A TOML basic string: the URL or path has no quote or backslash.
+        std::fs::write(&config, format!("state = \"{}\"\n", state.spec)).unwrap();
+        let with_config = |args: &[&str]| {
+            let (code, out, err) = run(bouncectl()
+                .arg("--config")
+                .arg(&config)
+                .args(args)
+                .args(["--now", NOW]));
+            assert_eq!(code, 0, "{backend:?} {args:?}: {err}");
+            out
+        };
+        let list = with_config(&["suppress", "-q", "--format", "txt"]);
+        assert_eq!(String::from_utf8_lossy(&list).lines().count(), 6, "{backend:?}");
+        let h = json(&with_config(&["history", "erin@gmx.de", "--format", "json"]));
+        assert_eq!(h["status"], "suppressed");
+        let dry = String::from_utf8(with_config(&["prune", "--older-than", "400d", "--dry-run"])).unwrap();
+        assert!(dry.starts_with("would delete 0 deliveries"), "{dry}");
+        with_config(&["unsuppress", "-q", "erin@gmx.de"]);
+        assert!(!exported(&state).contains("erin@gmx.de"));
+    }
+}
