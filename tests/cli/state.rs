@@ -1139,3 +1139,53 @@ fn every_state_command_takes_the_state_from_the_config_file() {
         assert!(!exported(&state).contains("erin@gmx.de"));
     }
 }
+
+#[test]
+fn a_postgres_run_killed_mid_way_leaves_nothing_half_written() {
+    let Some(_) = pg_admin() else { return };
+    let dir = fresh_dir("state-pg-kill");
+    let (log, _, _) = generated(&dir, 10, 8 << 20);
+    let fresh = State::new(Backend::Postgres, &dir, "fresh");
+    let started = std::time::Instant::now();
+    ok(&fresh, &["analyze", "-q", "--incremental", log.to_str().unwrap()]);
+    let full = started.elapsed();
+    let state = State::new(Backend::Postgres, &dir, "killed");
+    let bin = assert_cmd::cargo::cargo_bin("bouncectl");
+    let mut killed = 0;
+    for tenth in [5, 3, 7, 2] {
+        let mut child = std::process::Command::new(&bin)
+            .args([
+                "analyze",
+                "-q",
+                "--incremental",
+                "--threads",
+                "2",
+                "--now",
+                NOW,
+                "--state",
+            ])
+            .arg(&state)
+            .arg(&log)
+            .env("XDG_STATE_HOME", &dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(full * tenth / 10);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL: the server rolls the transaction back
+            killed += 1;
+        }
+        let _ = child.wait();
+        // Nothing of a killed run is there, or all of a finished one.
+        let counts = state.table_counts();
+        assert!(
+            counts[0] == 0 || counts[..5] == fresh.table_counts()[..5],
+            "{counts:?}"
+        );
+    }
+    eprintln!("killed {killed} of 4 runs");
+    ok(&state, &["analyze", "-q", "--incremental", log.to_str().unwrap()]);
+    assert_eq!(snapshot(&state), snapshot(&fresh));
+    assert_eq!(state.table_counts(), fresh.table_counts());
+}
