@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'bouncectl' -ScriptBlock {
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'The timeline of one address: deliveries, outcomes, suppression')
             [CompletionResult]::new('unsuppress', 'unsuppress', [CompletionResultType]::ParameterValue, 'Take addresses off the suppression list (kept in their history)')
             [CompletionResult]::new('filter', 'filter', [CompletionResultType]::ParameterValue, 'Drop suppressed addresses from a CSV send list')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old deliveries, deferrals and signals from the state (never a suppression)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the effective settings and where each comes from (default, config file, environment, command line)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff)')
@@ -63,7 +64,8 @@ Register-ArgumentCompleter -Native -CommandName 'bouncectl' -ScriptBlock {
             [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Classification rules (TOML) that take precedence over the built-in ones')
             [CompletionResult]::new('--input-format', '--input-format', [CompletionResultType]::ParameterName, 'Input format')
             [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns of CSV inputs, when their header names are not the usual ones: FIELD=HEADER pairs, fields email, timestamp, code, status, diagnostic, class, message_id (e.g. email=Email,code=Status,diagnostic=Reason)')
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'This analyzer''s name in the state, to keep the deliveries and input offsets of the MTAs sharing one database apart [default: the machine''s host name]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait while another run holds the state''s lock')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Parser threads [default: the number of CPUs]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs')
@@ -104,11 +106,12 @@ Register-ArgumentCompleter -Native -CommandName 'bouncectl' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (atomically, mode 0600) instead of standard output')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to FILE (atomically, mode 0600) instead of standard output')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only addresses suppressed since then: 7d, 24h, 2w, or an RFC 3339 date')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'This analyzer''s name in the state, to keep the deliveries and input offsets of the MTAs sharing one database apart [default: the machine''s host name]')
             [CompletionResult]::new('--promote-after', '--promote-after', [CompletionResultType]::ParameterName, 'Consecutive soft-bounced deliveries that suppress an address')
             [CompletionResult]::new('--year', '--year', [CompletionResultType]::ParameterName, 'Year of syslog dates that carry none [default: from each file''s modification time]')
             [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Classification rules (TOML) that take precedence over the built-in ones')
             [CompletionResult]::new('--input-format', '--input-format', [CompletionResultType]::ParameterName, 'Input format')
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait while another run holds the state''s lock')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Parser threads [default: the number of CPUs]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs')
@@ -143,7 +146,7 @@ Register-ArgumentCompleter -Native -CommandName 'bouncectl' -ScriptBlock {
             [CompletionResult]::new('--sources', '--sources', [CompletionResultType]::ParameterName, 'CSV that maps addresses to the list or import batch they came from (header with an address column, e.g. email, and a source column, e.g. list, source or batch), for --by source')
             [CompletionResult]::new('--inactivity', '--inactivity', [CompletionResultType]::ParameterName, 'Warn when no delivery succeeded for this long before the end of the data (or before now, when the data ends longer ago than that): 6h, 90m, 2d, or off [default: off]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status bands in the table')
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait while another run holds the state''s lock')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Parser threads [default: the number of CPUs]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs')
@@ -162,7 +165,7 @@ Register-ArgumentCompleter -Native -CommandName 'bouncectl' -ScriptBlock {
         'bouncectl;history' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait while another run holds the state''s lock')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Parser threads [default: the number of CPUs]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs')
@@ -178,7 +181,7 @@ Register-ArgumentCompleter -Native -CommandName 'bouncectl' -ScriptBlock {
         }
         'bouncectl;unsuppress' {
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (kept in the address''s history)')
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait while another run holds the state''s lock')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Parser threads [default: the number of CPUs]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs')
@@ -197,13 +200,30 @@ Register-ArgumentCompleter -Native -CommandName 'bouncectl' -ScriptBlock {
             [CompletionResult]::new('--delimiter', '--delimiter', [CompletionResultType]::ParameterName, 'Field delimiter [default: the most frequent of , ; and tab in the first line]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the kept rows (atomically, mode 0600; - for standard output)')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the kept rows (atomically, mode 0600; - for standard output)')
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait while another run holds the state''s lock')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Parser threads [default: the number of CPUs]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs')
             [CompletionResult]::new('--chunk-size', '--chunk-size', [CompletionResultType]::ParameterName, 'Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file (TOML) [default: $XDG_CONFIG_HOME/bouncectl/config.toml, else ~/.config/bouncectl/config.toml, when it exists]')
             [CompletionResult]::new('--no-header', '--no-header', [CompletionResultType]::ParameterName, 'The list has no header row')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress bar and no warnings on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress bar and no warnings on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'bouncectl;prune' {
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Delete what happened longer ago than this before now: 400d, 52w, 9000h')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait while another run holds the state''s lock')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Parser threads [default: the number of CPUs]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs')
+            [CompletionResult]::new('--chunk-size', '--chunk-size', [CompletionResultType]::ParameterName, 'Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file (TOML) [default: $XDG_CONFIG_HOME/bouncectl/config.toml, else ~/.config/bouncectl/config.toml, when it exists]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only count what would be deleted')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress bar and no warnings on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress bar and no warnings on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -259,6 +279,7 @@ Register-ArgumentCompleter -Native -CommandName 'bouncectl' -ScriptBlock {
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'The timeline of one address: deliveries, outcomes, suppression')
             [CompletionResult]::new('unsuppress', 'unsuppress', [CompletionResultType]::ParameterValue, 'Take addresses off the suppression list (kept in their history)')
             [CompletionResult]::new('filter', 'filter', [CompletionResultType]::ParameterValue, 'Drop suppressed addresses from a CSV send list')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old deliveries, deferrals and signals from the state (never a suppression)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the effective settings and where each comes from (default, config file, environment, command line)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff)')
@@ -284,6 +305,9 @@ Register-ArgumentCompleter -Native -CommandName 'bouncectl' -ScriptBlock {
             break
         }
         'bouncectl;help;filter' {
+            break
+        }
+        'bouncectl;help;prune' {
             break
         }
         'bouncectl;help;config' {

@@ -40,6 +40,9 @@ _bouncectl() {
             bouncectl,man)
                 cmd="bouncectl__subcmd__man"
                 ;;
+            bouncectl,prune)
+                cmd="bouncectl__subcmd__prune"
+                ;;
             bouncectl,report)
                 cmd="bouncectl__subcmd__report"
                 ;;
@@ -73,6 +76,9 @@ _bouncectl() {
             bouncectl__subcmd__help,man)
                 cmd="bouncectl__subcmd__help__subcmd__man"
                 ;;
+            bouncectl__subcmd__help,prune)
+                cmd="bouncectl__subcmd__help__subcmd__prune"
+                ;;
             bouncectl__subcmd__help,report)
                 cmd="bouncectl__subcmd__help__subcmd__report"
                 ;;
@@ -89,7 +95,7 @@ _bouncectl() {
 
     case "${cmd}" in
         bouncectl)
-            opts="-q -h -V --threads --quiet --now --chunk-size --config --help --version analyze classify suppress report history unsuppress filter config completions man help"
+            opts="-q -h -V --threads --quiet --now --chunk-size --config --help --version analyze classify suppress report history unsuppress filter prune config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,7 +125,7 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__analyze)
-            opts="-f -o -q -h -V --format --out --top --include-local --include-notifications --fail-on --warn --crit --min-volume --by --sources --inactivity --color --promote-after --year --strict --rules --input-format --columns --incremental --no-state --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
+            opts="-f -o -q -h -V --format --out --top --include-local --include-notifications --fail-on --warn --crit --min-volume --by --sources --inactivity --color --promote-after --year --strict --rules --input-format --columns --incremental --no-state --host --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,6 +200,10 @@ _bouncectl() {
                     return 0
                     ;;
                 --columns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -385,7 +395,7 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__help)
-            opts="analyze classify suppress report history unsuppress filter config completions man help"
+            opts="analyze classify suppress report history unsuppress filter prune config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -497,6 +507,20 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        bouncectl__subcmd__help__subcmd__prune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -628,6 +652,48 @@ _bouncectl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        bouncectl__subcmd__prune)
+            opts="-q -h -V --older-than --dry-run --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chunk-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         bouncectl__subcmd__report)
             opts="-f -o -q -h -V --since --format --out --top --include-local --include-notifications --fail-on --warn --crit --min-volume --by --sources --inactivity --color --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -723,7 +789,7 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__suppress)
-            opts="-f -o -q -h -V --format --out --since --include-at-risk --incremental --no-state --include-local --include-notifications --promote-after --year --strict --rules --input-format --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
+            opts="-f -o -q -h -V --format --out --since --include-at-risk --incremental --no-state --host --include-local --include-notifications --promote-after --year --strict --rules --input-format --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -746,6 +812,10 @@ _bouncectl() {
                     return 0
                     ;;
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

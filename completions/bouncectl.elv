@@ -35,6 +35,7 @@ set edit:completion:arg-completer[bouncectl] = {|@words|
             cand history 'The timeline of one address: deliveries, outcomes, suppression'
             cand unsuppress 'Take addresses off the suppression list (kept in their history)'
             cand filter 'Drop suppressed addresses from a CSV send list'
+            cand prune 'Delete old deliveries, deferrals and signals from the state (never a suppression)'
             cand config 'Print the effective settings and where each comes from (default, config file, environment, command line)'
             cand completions 'Print a shell completion script'
             cand man 'Print a man page (roff)'
@@ -59,7 +60,8 @@ set edit:completion:arg-completer[bouncectl] = {|@words|
             cand --rules 'Classification rules (TOML) that take precedence over the built-in ones'
             cand --input-format 'Input format'
             cand --columns 'Columns of CSV inputs, when their header names are not the usual ones: FIELD=HEADER pairs, fields email, timestamp, code, status, diagnostic, class, message_id (e.g. email=Email,code=Status,diagnostic=Reason)'
-            cand --state 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
+            cand --host 'This analyzer''s name in the state, to keep the deliveries and input offsets of the MTAs sharing one database apart [default: the machine''s host name]'
+            cand --state 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
             cand --lock-timeout 'Seconds to wait while another run holds the state''s lock'
             cand --threads 'Parser threads [default: the number of CPUs]'
             cand --now 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs'
@@ -98,11 +100,12 @@ set edit:completion:arg-completer[bouncectl] = {|@words|
             cand -o 'Write to FILE (atomically, mode 0600) instead of standard output'
             cand --out 'Write to FILE (atomically, mode 0600) instead of standard output'
             cand --since 'Only addresses suppressed since then: 7d, 24h, 2w, or an RFC 3339 date'
+            cand --host 'This analyzer''s name in the state, to keep the deliveries and input offsets of the MTAs sharing one database apart [default: the machine''s host name]'
             cand --promote-after 'Consecutive soft-bounced deliveries that suppress an address'
             cand --year 'Year of syslog dates that carry none [default: from each file''s modification time]'
             cand --rules 'Classification rules (TOML) that take precedence over the built-in ones'
             cand --input-format 'Input format'
-            cand --state 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
+            cand --state 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
             cand --lock-timeout 'Seconds to wait while another run holds the state''s lock'
             cand --threads 'Parser threads [default: the number of CPUs]'
             cand --now 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs'
@@ -136,7 +139,7 @@ set edit:completion:arg-completer[bouncectl] = {|@words|
             cand --sources 'CSV that maps addresses to the list or import batch they came from (header with an address column, e.g. email, and a source column, e.g. list, source or batch), for --by source'
             cand --inactivity 'Warn when no delivery succeeded for this long before the end of the data (or before now, when the data ends longer ago than that): 6h, 90m, 2d, or off [default: off]'
             cand --color 'Colour the status bands in the table'
-            cand --state 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
+            cand --state 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
             cand --lock-timeout 'Seconds to wait while another run holds the state''s lock'
             cand --threads 'Parser threads [default: the number of CPUs]'
             cand --now 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs'
@@ -154,7 +157,7 @@ set edit:completion:arg-completer[bouncectl] = {|@words|
         &'bouncectl;history'= {
             cand -f 'Output format'
             cand --format 'Output format'
-            cand --state 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
+            cand --state 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
             cand --lock-timeout 'Seconds to wait while another run holds the state''s lock'
             cand --threads 'Parser threads [default: the number of CPUs]'
             cand --now 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs'
@@ -169,7 +172,7 @@ set edit:completion:arg-completer[bouncectl] = {|@words|
         }
         &'bouncectl;unsuppress'= {
             cand --reason 'Why (kept in the address''s history)'
-            cand --state 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
+            cand --state 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
             cand --lock-timeout 'Seconds to wait while another run holds the state''s lock'
             cand --threads 'Parser threads [default: the number of CPUs]'
             cand --now 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs'
@@ -187,13 +190,29 @@ set edit:completion:arg-completer[bouncectl] = {|@words|
             cand --delimiter 'Field delimiter [default: the most frequent of , ; and tab in the first line]'
             cand -o 'Where to write the kept rows (atomically, mode 0600; - for standard output)'
             cand --out 'Where to write the kept rows (atomically, mode 0600; - for standard output)'
-            cand --state 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
+            cand --state 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
             cand --lock-timeout 'Seconds to wait while another run holds the state''s lock'
             cand --threads 'Parser threads [default: the number of CPUs]'
             cand --now 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs'
             cand --chunk-size 'Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)'
             cand --config 'Config file (TOML) [default: $XDG_CONFIG_HOME/bouncectl/config.toml, else ~/.config/bouncectl/config.toml, when it exists]'
             cand --no-header 'The list has no header row'
+            cand -q 'Print no progress bar and no warnings on stderr'
+            cand --quiet 'Print no progress bar and no warnings on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'bouncectl;prune'= {
+            cand --older-than 'Delete what happened longer ago than this before now: 400d, 52w, 9000h'
+            cand --state 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
+            cand --lock-timeout 'Seconds to wait while another run holds the state''s lock'
+            cand --threads 'Parser threads [default: the number of CPUs]'
+            cand --now 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs'
+            cand --chunk-size 'Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)'
+            cand --config 'Config file (TOML) [default: $XDG_CONFIG_HOME/bouncectl/config.toml, else ~/.config/bouncectl/config.toml, when it exists]'
+            cand --dry-run 'Only count what would be deleted'
             cand -q 'Print no progress bar and no warnings on stderr'
             cand --quiet 'Print no progress bar and no warnings on stderr'
             cand -h 'Print help'
@@ -245,6 +264,7 @@ set edit:completion:arg-completer[bouncectl] = {|@words|
             cand history 'The timeline of one address: deliveries, outcomes, suppression'
             cand unsuppress 'Take addresses off the suppression list (kept in their history)'
             cand filter 'Drop suppressed addresses from a CSV send list'
+            cand prune 'Delete old deliveries, deferrals and signals from the state (never a suppression)'
             cand config 'Print the effective settings and where each comes from (default, config file, environment, command line)'
             cand completions 'Print a shell completion script'
             cand man 'Print a man page (roff)'
@@ -263,6 +283,8 @@ set edit:completion:arg-completer[bouncectl] = {|@words|
         &'bouncectl;help;unsuppress'= {
         }
         &'bouncectl;help;filter'= {
+        }
+        &'bouncectl;help;prune'= {
         }
         &'bouncectl;help;config'= {
         }

@@ -38,6 +38,7 @@ complete -c bouncectl -n "__fish_bouncectl_needs_command" -f -a "report" -d 'The
 complete -c bouncectl -n "__fish_bouncectl_needs_command" -f -a "history" -d 'The timeline of one address: deliveries, outcomes, suppression'
 complete -c bouncectl -n "__fish_bouncectl_needs_command" -f -a "unsuppress" -d 'Take addresses off the suppression list (kept in their history)'
 complete -c bouncectl -n "__fish_bouncectl_needs_command" -f -a "filter" -d 'Drop suppressed addresses from a CSV send list'
+complete -c bouncectl -n "__fish_bouncectl_needs_command" -f -a "prune" -d 'Delete old deliveries, deferrals and signals from the state (never a suppression)'
 complete -c bouncectl -n "__fish_bouncectl_needs_command" -f -a "config" -d 'Print the effective settings and where each comes from (default, config file, environment, command line)'
 complete -c bouncectl -n "__fish_bouncectl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c bouncectl -n "__fish_bouncectl_needs_command" -f -a "man" -d 'Print a man page (roff)'
@@ -86,7 +87,8 @@ brevo\t'Brevo webhook JSON'
 postal\t'Postal webhook JSON'
 csv\t'Any CSV with a header (see --columns)'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l columns -d 'Columns of CSV inputs, when their header names are not the usual ones: FIELD=HEADER pairs, fields email, timestamp, code, status, diagnostic, class, message_id (e.g. email=Email,code=Status,diagnostic=Reason)' -r
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l state -d 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l host -d 'This analyzer\'s name in the state, to keep the deliveries and input offsets of the MTAs sharing one database apart [default: the machine\'s host name]' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l state -d 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l threads -d 'Parser threads [default: the number of CPUs]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l now -d 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs' -r
@@ -122,6 +124,7 @@ postmark\t'Postmark Suppressions API body: {"Suppressions":[{"EmailAddress":...}
 sparkpost\t'SparkPost suppression upload: recipient,type,description'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -s o -l out -d 'Write to FILE (atomically, mode 0600) instead of standard output' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l since -d 'Only addresses suppressed since then: 7d, 24h, 2w, or an RFC 3339 date' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l host -d 'This analyzer\'s name in the state, to keep the deliveries and input offsets of the MTAs sharing one database apart [default: the machine\'s host name]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l promote-after -d 'Consecutive soft-bounced deliveries that suppress an address' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l year -d 'Year of syslog dates that carry none [default: from each file\'s modification time]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l rules -d 'Classification rules (TOML) that take precedence over the built-in ones' -r -F
@@ -140,7 +143,7 @@ mailchimp\t'Mailchimp audience export CSV (cleaned or unsubscribed)'
 brevo\t'Brevo webhook JSON'
 postal\t'Postal webhook JSON'
 csv\t'Any CSV with a header (see --columns)'"
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l state -d 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l state -d 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l threads -d 'Parser threads [default: the number of CPUs]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l now -d 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs' -r
@@ -181,7 +184,7 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l inactivit
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l color -d 'Colour the status bands in the table' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t'Always (even with NO_COLOR)'
 never\t'Never'"
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l state -d 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l state -d 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l threads -d 'Parser threads [default: the number of CPUs]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -l now -d 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs' -r
@@ -194,7 +197,7 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -s h -l help
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand report" -s V -l version -d 'Print version'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand history" -s f -l format -d 'Output format' -r -f -a "table\t'Aligned columns for a person'
 json\t'bouncectl.history/v1 JSON document'"
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand history" -l state -d 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand history" -l state -d 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand history" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand history" -l threads -d 'Parser threads [default: the number of CPUs]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand history" -l now -d 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs' -r
@@ -204,7 +207,7 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand history" -s q -l qui
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand history" -s V -l version -d 'Print version'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -l reason -d 'Why (kept in the address\'s history)' -r
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -l state -d 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -l state -d 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -l threads -d 'Parser threads [default: the number of CPUs]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -l now -d 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs' -r
@@ -216,7 +219,7 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -s V -l 
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l column -d 'The column with the addresses: its header name, or its number (1 is the first) [default: found by header name: email, e-mail, email address, mail, address, recipient]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l delimiter -d 'Field delimiter [default: the most frequent of , ; and tab in the first line]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -s o -l out -d 'Where to write the kept rows (atomically, mode 0600; - for standard output)' -r -F
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l state -d 'State database [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l state -d 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l threads -d 'Parser threads [default: the number of CPUs]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l now -d 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs' -r
@@ -226,6 +229,17 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l no-header
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -s q -l quiet -d 'Print no progress bar and no warnings on stderr'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -s h -l help -d 'Print help'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -s V -l version -d 'Print version'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand prune" -l older-than -d 'Delete what happened longer ago than this before now: 400d, 52w, 9000h' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand prune" -l state -d 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand prune" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand prune" -l threads -d 'Parser threads [default: the number of CPUs]' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand prune" -l now -d 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand prune" -l chunk-size -d 'Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand prune" -l config -d 'Config file (TOML) [default: $XDG_CONFIG_HOME/bouncectl/config.toml, else ~/.config/bouncectl/config.toml, when it exists]' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand prune" -l dry-run -d 'Only count what would be deleted'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand prune" -s q -l quiet -d 'Print no progress bar and no warnings on stderr'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand prune" -s h -l help -d 'Print help'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand prune" -s V -l version -d 'Print version'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand config" -l threads -d 'Parser threads [default: the number of CPUs]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand config" -l now -d 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand config" -l chunk-size -d 'Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)' -r
@@ -247,14 +261,15 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand man" -l config -d 'C
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand man" -s q -l quiet -d 'Print no progress bar and no warnings on stderr'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter config completions man help" -f -a "analyze" -d 'Read mail logs and print the bounce-rate report'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter config completions man help" -f -a "classify" -d 'Classify bounce replies: class (hard / soft / block), reason, and the rule that decided'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter config completions man help" -f -a "suppress" -d 'Export the suppression list (analyzing the logs given first)'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter config completions man help" -f -a "report" -d 'The report computed from the state, without reading logs'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter config completions man help" -f -a "history" -d 'The timeline of one address: deliveries, outcomes, suppression'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter config completions man help" -f -a "unsuppress" -d 'Take addresses off the suppression list (kept in their history)'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter config completions man help" -f -a "filter" -d 'Drop suppressed addresses from a CSV send list'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter config completions man help" -f -a "config" -d 'Print the effective settings and where each comes from (default, config file, environment, command line)'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter config completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter config completions man help" -f -a "man" -d 'Print a man page (roff)'
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "analyze" -d 'Read mail logs and print the bounce-rate report'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "classify" -d 'Classify bounce replies: class (hard / soft / block), reason, and the rule that decided'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "suppress" -d 'Export the suppression list (analyzing the logs given first)'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "report" -d 'The report computed from the state, without reading logs'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "history" -d 'The timeline of one address: deliveries, outcomes, suppression'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "unsuppress" -d 'Take addresses off the suppression list (kept in their history)'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "filter" -d 'Drop suppressed addresses from a CSV send list'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "prune" -d 'Delete old deliveries, deferrals and signals from the state (never a suppression)'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "config" -d 'Print the effective settings and where each comes from (default, config file, environment, command line)'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "man" -d 'Print a man page (roff)'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand help; and not __fish_seen_subcommand_from analyze classify suppress report history unsuppress filter prune config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -76,6 +76,9 @@ pub enum Command {
     Unsuppress(UnsuppressArgs),
     /// Drop suppressed addresses from a CSV send list
     Filter(FilterArgs),
+    /// Delete old deliveries, deferrals and signals from the state (never a suppression)
+    #[command(after_help = PRUNE_EXAMPLES)]
+    Prune(PruneArgs),
     /// Print the effective settings and where each comes from (default,
     /// config file, environment, command line)
     #[command(after_help = CONFIG_EXAMPLES)]
@@ -358,6 +361,12 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub no_state: bool,
 
+    /// This analyzer's name in the state, to keep the deliveries and input
+    /// offsets of the MTAs sharing one database apart [default: the
+    /// machine's host name]
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+
     #[command(flatten)]
     pub state: StateOpts,
 }
@@ -365,9 +374,11 @@ pub struct AnalyzeArgs {
 /// Where the state database is (shared by every command that uses it).
 #[derive(Debug, Clone, Args)]
 pub struct StateOpts {
-    /// State database [default: $XDG_STATE_HOME/bouncectl/state.db, else
-    /// ~/.local/state/bouncectl/state.db]
-    #[arg(long, value_name = "PATH")]
+    /// State database: an SQLite file, or a PostgreSQL database shared by a
+    /// fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from
+    /// PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db,
+    /// else ~/.local/state/bouncectl/state.db]
+    #[arg(long, value_name = "PATH|URL")]
     pub state: Option<PathBuf>,
 
     /// Seconds to wait while another run holds the state's lock
@@ -473,6 +484,12 @@ pub struct SuppressArgs {
     #[arg(long)]
     pub no_state: bool,
 
+    /// This analyzer's name in the state, to keep the deliveries and input
+    /// offsets of the MTAs sharing one database apart [default: the
+    /// machine's host name]
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+
     #[command(flatten)]
     pub analysis: AnalysisOpts,
 
@@ -553,6 +570,28 @@ pub struct FilterArgs {
     /// Where to write the kept rows (atomically, mode 0600; - for standard output)
     #[arg(short, long, value_name = "FILE")]
     pub out: PathBuf,
+
+    #[command(flatten)]
+    pub state: StateOpts,
+}
+
+const PRUNE_EXAMPLES: &str = "\
+Examples:
+  bouncectl prune --older-than 400d --dry-run     what would go
+  bouncectl prune --older-than 400d               keep a little over a year
+
+Suppressions and unsuppress actions are kept: an address suppressed by a
+bounce that was pruned stays suppressed.";
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Delete what happened longer ago than this before now: 400d, 52w, 9000h
+    #[arg(long, value_name = "SPAN", required = true, value_parser = parse_span)]
+    pub older_than: u64,
+
+    /// Only count what would be deleted
+    #[arg(long)]
+    pub dry_run: bool,
 
     #[command(flatten)]
     pub state: StateOpts,

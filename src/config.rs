@@ -350,7 +350,11 @@ pub fn parse(text: &str, path: &Path) -> Result<FileSettings, String> {
         inactivity,
         rules: path_of(&raw.rules, "rules")?,
         sources: path_of(&raw.sources, "sources")?,
-        state: path_of(&raw.state, "state")?,
+        // A PostgreSQL URL is kept as it is; a path is resolved as the others.
+        state: match raw.state.as_ref().map(|v| string(v, "state")).transpose()? {
+            Some(url) if crate::state::postgres::is_url(&url) => Some(PathBuf::from(url)),
+            _ => path_of(&raw.state, "state")?,
+        },
     };
     if let (Some(w), Some(c)) = (settings.warn, settings.crit) {
         if w > c {
@@ -678,6 +682,13 @@ pub fn describe(e: &Effective) -> String {
         ),
     ] {
         match value {
+            // A URL's password is never printed.
+            Some(p) if key == "state" => line(
+                &mut out,
+                key,
+                quoted(&crate::state::postgres::redact(&p.display().to_string())),
+                origin,
+            ),
             Some(p) => line(&mut out, key, quoted(&p.display().to_string()), origin),
             None => out.push_str(&format!("{:<32} # {origin}: {meaning}\n", format!("# {key} ="))),
         }

@@ -1,9 +1,11 @@
 //! The suppression rules of DESIGN.md §1 applied to one address's stored
 //! outcomes in time order: hard → suppressed at once; N soft bounces in a row
 //! (no delivery between) → suppressed; fewer → at risk; a block neither
-//! suppresses nor resets. Pure logic, shared by every store (SQLite today,
-//! PostgreSQL later), so that the decision never depends on the backend or on
-//! the order in which logs arrived.
+//! suppresses nor resets; an ESP signal (complaint, unsubscribe, the ESP's
+//! refusal to send to an address on its own list) suppresses at its time.
+//! Pure logic, shared by every store (SQLite and PostgreSQL), so that the
+//! decision never depends on the backend or on the order in which logs
+//! arrived.
 
 use crate::model::Class;
 
@@ -22,19 +24,107 @@ pub struct StoredOutcome {
     pub diagnostic: String,
 }
 
-/// The outcome that suppressed an address, or its last bounce.
+/// What suppressed an address (or, for an at-risk one, its last bounce).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cause {
+    Hard,
+    Soft,
+    /// The recipient reported a message as spam.
+    Complaint,
+    /// The recipient unsubscribed.
+    Unsubscribe,
+    /// The ESP refused to send: the address was on its own suppression list.
+    Esp,
+}
+
+impl Cause {
+    pub const SIGNALS: [Cause; 3] = [Cause::Complaint, Cause::Unsubscribe, Cause::Esp];
+
+    /// The name kept in the state and shown in exports (`class` columns).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Hard => "hard",
+            Cause::Soft => "soft",
+            Cause::Complaint => "complaint",
+            Cause::Unsubscribe => "unsubscribe",
+            Cause::Esp => "esp-suppressed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Cause> {
+        match s {
+            "hard" => Some(Cause::Hard),
+            "soft" => Some(Cause::Soft),
+            "complaint" => Some(Cause::Complaint),
+            "unsubscribe" => Some(Cause::Unsubscribe),
+            "esp-suppressed" => Some(Cause::Esp),
+            _ => None,
+        }
+    }
+
+    /// For a person: `hard bounce`, `spam complaint`, ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            Cause::Hard => "hard bounce",
+            Cause::Soft => "soft bounce",
+            Cause::Complaint => "spam complaint",
+            Cause::Unsubscribe => "unsubscribe",
+            Cause::Esp => "suppressed by the ESP",
+        }
+    }
+
+    /// The cause of a bounce of this class (none for a block).
+    pub fn of_class(class: Class) -> Option<Cause> {
+        match class {
+            Class::Hard => Some(Cause::Hard),
+            Class::Soft => Some(Cause::Soft),
+            Class::Block => None,
+        }
+    }
+
+    /// An ESP signal rather than a bounce.
+    pub fn is_signal(self) -> bool {
+        Cause::SIGNALS.contains(&self)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An ESP signal about an address, as stored: a complaint, an unsubscribe,
+/// or the ESP's refusal to send to an address on its own list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSignal {
+    pub ts: i64,
+    /// `Complaint`, `Unsubscribe` or `Esp`.
+    pub kind: Cause,
+    /// Why the ESP had the address on its list (`bounce`, `complaint`,
+    /// `unsubscribe`, `other`), for `Esp`.
+    pub detail: Option<String>,
+}
+
+/// The store id of a trigger that is a signal: after every delivery of the
+/// same second, so that a send and the complaint about it in one second do
+/// not make the send a violation.
+pub const SIGNAL_ID: i64 = i64::MAX;
+
+/// The outcome or signal that suppressed an address, or its last bounce.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trigger {
+    /// The delivery's store id ([`SIGNAL_ID`] for a signal).
     pub id: i64,
     pub ts: i64,
-    pub class: Class,
+    pub class: Cause,
     pub reason: Option<String>,
     pub status_code: Option<String>,
     pub diagnostic: String,
 }
 
 impl Trigger {
-    fn of(o: &StoredOutcome, class: Class) -> Trigger {
+    fn of(o: &StoredOutcome, class: Cause) -> Trigger {
         Trigger {
             id: o.id,
             ts: o.ts,
@@ -42,6 +132,17 @@ impl Trigger {
             reason: o.reason.clone(),
             status_code: o.status_code.clone(),
             diagnostic: o.diagnostic.clone(),
+        }
+    }
+
+    fn signal(s: &StoredSignal) -> Trigger {
+        Trigger {
+            id: SIGNAL_ID,
+            ts: s.ts,
+            class: s.kind,
+            reason: s.detail.clone(),
+            status_code: None,
+            diagnostic: String::new(),
         }
     }
 
@@ -98,7 +199,15 @@ pub struct Decision {
 /// Applies the rules to `outcomes`, which must be in time order (ts, then id).
 /// Outcomes after the suppressing one are violations: they change nothing.
 pub fn evaluate(outcomes: &[StoredOutcome], promote_after: u32) -> Decision {
+    evaluate_with(outcomes, &[], promote_after)
+}
+
+/// [`evaluate`] with the address's ESP signals (in time order): the first
+/// signal not preceded by a suppressing outcome suppresses the address at
+/// its time (after the outcomes of the same second).
+pub fn evaluate_with(outcomes: &[StoredOutcome], signals: &[StoredSignal], promote_after: u32) -> Decision {
     let promote_after = promote_after.max(1);
+    let mut signals = signals.iter().peekable();
     let mut streak = 0u32;
     let mut suppressed_by: Option<Trigger> = None;
     let mut last_bounce = None;
@@ -106,26 +215,34 @@ pub fn evaluate(outcomes: &[StoredOutcome], promote_after: u32) -> Decision {
     let mut first_seen = None;
     let mut last_seen = None;
     for o in outcomes {
+        while let Some(s) = signals.next_if(|s| s.ts < o.ts) {
+            if suppressed_by.is_none() {
+                suppressed_by = Some(Trigger::signal(s));
+            }
+        }
         if let Some(class @ (Class::Hard | Class::Soft)) = o.class {
             bounces += 1;
             first_seen = first_seen.or(Some(o.ts));
             last_seen = Some(o.ts);
-            last_bounce = Some(Trigger::of(o, class));
+            last_bounce = Cause::of_class(class).map(|c| Trigger::of(o, c));
         }
         if suppressed_by.is_some() {
             continue;
         }
         match o.class {
             None => streak = 0,
-            Some(Class::Hard) => suppressed_by = Some(Trigger::of(o, Class::Hard)),
+            Some(Class::Hard) => suppressed_by = Some(Trigger::of(o, Cause::Hard)),
             Some(Class::Soft) => {
                 streak += 1;
                 if streak >= promote_after {
-                    suppressed_by = Some(Trigger::of(o, Class::Soft));
+                    suppressed_by = Some(Trigger::of(o, Cause::Soft));
                 }
             }
             Some(Class::Block) => {}
         }
+    }
+    if suppressed_by.is_none() {
+        suppressed_by = signals.next().map(Trigger::signal);
     }
     let status = if suppressed_by.is_some() {
         Status::Suppressed
@@ -193,6 +310,27 @@ mod tests {
     fn a_block_neither_suppresses_nor_resets() {
         assert_eq!(status(&[B, B, B, B], 3), (Status::Ok, 0));
         assert_eq!(status(&[S, B, S, B, S], 3).0, Status::Suppressed);
+    }
+
+    #[test]
+    fn a_signal_suppresses_at_its_time() {
+        let sig = |ts, kind| StoredSignal {
+            ts,
+            kind,
+            detail: None,
+        };
+        // A complaint before the soft streak completes suppresses for the complaint.
+        let outs = vec![o(1, 10, S), o(2, 20, S), o(3, 30, S)];
+        let d = evaluate_with(&outs, &[sig(15, Cause::Complaint)], 3);
+        assert_eq!(d.status, Status::Suppressed);
+        let t = d.suppressed_by.unwrap();
+        assert_eq!((t.class, t.ts, t.id), (Cause::Complaint, 15, SIGNAL_ID));
+        // After a hard bounce, a signal changes nothing; alone, it suppresses.
+        let d = evaluate_with(&[o(1, 10, H)], &[sig(20, Cause::Unsubscribe)], 3);
+        assert_eq!(d.suppressed_by.unwrap().class, Cause::Hard);
+        let d = evaluate_with(&[o(1, 10, D)], &[sig(10, Cause::Esp)], 3);
+        assert_eq!(d.suppressed_by.unwrap().class, Cause::Esp);
+        assert_eq!(d.soft_streak, 0);
     }
 
     #[test]

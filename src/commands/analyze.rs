@@ -88,14 +88,16 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
             state: eff.state.value.clone(),
             ..args.state.clone()
         };
+        let host = super::host_name(args.host.as_deref())?;
         let mut store = super::open_state(&state, true)?;
         let job = Job {
             command: "analyze",
             incremental: args.incremental,
             now: global.now,
             quiet: global.quiet,
+            host,
         };
-        let done = analyze_into_state(&mut store, &sources, &opts, settings, &job)?;
+        let done = analyze_into_state(store.as_mut(), &sources, &opts, settings, &job)?;
         (done.report, done.had_errors)
     };
     emit(&report, &eff, args.report.out.as_deref())?;
@@ -214,6 +216,8 @@ pub struct Job {
     /// The clock (`--now`).
     pub now: i64,
     pub quiet: bool,
+    /// This analyzer's name in the state (`--host`).
+    pub host: String,
 }
 
 /// What a recording run gives back.
@@ -224,9 +228,6 @@ pub struct Done {
     /// An incremental run found nothing new in any input: it wrote nothing.
     pub read_nothing: bool,
 }
-
-/// The host name stored with deliveries; one host per store until issue 10.
-pub const HOST: &str = "";
 
 /// The correlator's in-flight messages as stored between incremental runs,
 /// with the names of the inputs their indexes refer to.
@@ -282,11 +283,14 @@ fn record_run(
         include_notifications: settings.include_notifications,
     };
     let promote_after = settings.promote_after;
+    let host = job.host.as_str();
+    // Two runs of the same host wait for each other; other hosts go on.
+    store.lock_host(host)?;
     let mut prepared = pipeline::open_inputs(sources, opts)?;
     let names: Vec<String> = prepared.iter().map(|p| p.name().to_string()).collect();
     let mut notes = Vec::new();
     let plans = if job.incremental {
-        let marks = store.input_marks(HOST)?;
+        let marks = store.input_marks(host)?;
         let identities: Vec<&InputIdentity> = prepared.iter().map(|p| p.identity()).collect();
         let plans = incremental::plan(&marks, &identities);
         for (p, planned) in prepared.iter_mut().zip(&plans) {
@@ -302,7 +306,7 @@ fn record_run(
         .as_ref()
         .is_some_and(|plans| plans.iter().all(|p| matches!(p.plan, Plan::Skip)));
     let saved: Option<SavedFlight> = match job.incremental && !read_nothing {
-        true => match store.snapshot(HOST)? {
+        true => match store.snapshot(host)? {
             Some(json) => Some(serde_json::from_str(&json).map_err(|e| StateError::Data {
                 path: location.clone(),
                 detail: format!("saved in-flight deliveries: {e}"),
@@ -311,7 +315,7 @@ fn record_run(
         },
         false => None,
     };
-    let mut recorder = Recorder::new(store, run, HOST, names, Aggregator::new(settings));
+    let mut recorder = Recorder::new(store, run, host, names, Aggregator::new(settings));
     let mut correlator = match &saved {
         Some(saved) => {
             let indexes: Vec<usize> = saved.sources.iter().map(|n| recorder.source_index(n)).collect();
@@ -345,7 +349,7 @@ fn record_run(
         }
     });
     correlator.finish(&mut recorder);
-    let (error, aggregator, signalled) = recorder.finish();
+    let (error, aggregator) = recorder.finish();
     if let Some(e) = error {
         return Err(e.into());
     }
@@ -360,14 +364,17 @@ fn record_run(
     }
     if let (Some(plans), Some(flight), false) = (plans, flight, read_nothing) {
         for ((planned, identity), position) in plans.iter().zip(&identities).zip(&summary.positions) {
-            if let Some(mark) = incremental::after_read(planned, identity, position, HOST, job.now) {
+            if let Some(mark) = incremental::after_read(planned, identity, position, host, job.now) {
                 store.save_input_mark(&mark)?;
             }
         }
-        store.prune_input_marks(HOST, job.now - FORGET_INPUTS_AFTER)?;
+        store.prune_input_marks(host, job.now - FORGET_INPUTS_AFTER)?;
         let json = serde_json::to_string(&flight).context("cannot save the in-flight deliveries")?;
-        store.save_snapshot(HOST, &json)?;
+        store.save_snapshot(host, &json)?;
     }
+    // Reviews of concurrent runs (PostgreSQL) take turns from here to the
+    // commit: each sees the outcomes the others committed.
+    store.lock_review()?;
     for address in store.changed_addresses(run)? {
         review_address(store, &address, run, promote_after, scope)?;
     }
@@ -403,27 +410,31 @@ fn record_run(
         );
     }
     let mut report = aggregator.finish(summary.inputs, summary.first, summary.last);
-    // Complaints, unsubscribes and ESP-side suppressions (ESP exports) are
-    // not stored in the state yet: a run that saw any keeps the numbers of
-    // its own data; otherwise they come from the state.
-    if signalled.is_empty() {
-        report.suppression = Suppression {
-            total: counts.total,
-            new: counts.new,
-            at_risk: counts.at_risk,
-            violations: counts.violations,
-            by_cause: SuppressionCauses {
-                hard: counts.hard,
-                soft: counts.soft,
-                ..SuppressionCauses::default()
-            },
-        };
-    }
+    // The suppression numbers are the state's: every host's outcomes and
+    // signals, in time order.
+    report.suppression = state_suppression(&counts);
     Ok(Done {
         report,
         had_errors: summary.had_errors,
         read_nothing,
     })
+}
+
+/// The report's suppression numbers from the state's counts.
+pub fn state_suppression(counts: &crate::state::Counts) -> Suppression {
+    Suppression {
+        total: counts.total,
+        new: counts.new,
+        at_risk: counts.at_risk,
+        violations: counts.violations,
+        by_cause: SuppressionCauses {
+            hard: counts.hard,
+            soft: counts.soft,
+            complaint: counts.complaint,
+            unsubscribe: counts.unsubscribe,
+            esp: counts.esp,
+        },
+    }
 }
 
 /// Inputs not given for this long are forgotten (rotated away long ago).

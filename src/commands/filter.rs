@@ -14,7 +14,6 @@ use super::{open_state, Exit, Global, UsageError};
 use crate::cli::FilterArgs;
 use crate::model::Class;
 use crate::output;
-use crate::state::Store;
 use crate::suppression::Status;
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, HashMap};
@@ -241,7 +240,7 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
     };
     let data = std::fs::read(&args.list)
         .with_context(|| format!("{}: cannot read the send list", args.list.display()))?;
-    let mut store = open_state(&args.state, false)?;
+    let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
     let suppressed: HashMap<String, (String, String)> = store
         .list(None, false)?
         .into_iter()

@@ -11,14 +11,17 @@
 //! (`event: "delivery"`, `time`, `first_attempt`, `msg_id`, `outcome`,
 //! `reason`, `status_code`, `deferrals`, `diagnostic`, `source`,
 //! `suppressed_here`, `violation`) and actions (`event: "unsuppress"`,
-//! `time`, `note`).
+//! `time`, `note`) and ESP signals (`event: "signal"`, `time`, `kind`:
+//! `complaint`, `unsubscribe` or `esp-suppressed`, `detail`: why the ESP had
+//! the address on its list, `host`, `suppressed_here`). With `signal` events
+//! `suppressed.class` may be `complaint`, `unsubscribe` or `esp-suppressed`.
 
 use super::{open_state, Exit, Global};
 use crate::cli::{HistoryArgs, HistoryFormat};
 use crate::output::sanitize;
 use crate::parse::timestamp::format_rfc3339;
-use crate::state::{AddressEvent, DeliveryRow, History, Store, Stored};
-use crate::suppression::Status;
+use crate::state::{AddressEvent, DeliveryRow, History, SignalRow, Stored};
+use crate::suppression::{Status, SIGNAL_ID};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -63,10 +66,18 @@ enum Event<'a> {
         time: String,
         note: Option<&'a str>,
     },
+    Signal {
+        time: String,
+        kind: &'static str,
+        detail: Option<&'a str>,
+        host: &'a str,
+        suppressed_here: bool,
+    },
 }
 
 enum Item<'a> {
     Delivery(i64, &'a DeliveryRow),
+    Signal(&'a SignalRow),
     Action(&'a AddressEvent),
 }
 
@@ -74,14 +85,24 @@ impl Item<'_> {
     fn ts(&self) -> i64 {
         match self {
             Item::Delivery(_, d) => d.ts,
+            Item::Signal(s) => s.ts,
             Item::Action(e) => e.ts,
+        }
+    }
+
+    /// Deliveries, then signals, then actions within one second.
+    fn rank(&self) -> u8 {
+        match self {
+            Item::Delivery(..) => 0,
+            Item::Signal(_) => 1,
+            Item::Action(_) => 2,
         }
     }
 }
 
 pub fn run(args: HistoryArgs, global: &Global) -> Result<Exit> {
     let address = args.address.trim().trim_matches(['<', '>']).to_lowercase();
-    let mut store = open_state(&args.state, false)?;
+    let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
     let history = store.history(&address)?;
     let bytes = match args.format {
         HistoryFormat::Json => json(&address, &history),
@@ -92,7 +113,11 @@ pub fn run(args: HistoryArgs, global: &Global) -> Result<Exit> {
         .write_all(&bytes)
         .and_then(|_| stdout.flush())
         .context("cannot write the history")?;
-    if history.deliveries.is_empty() && history.events.is_empty() && !global.quiet {
+    if history.deliveries.is_empty()
+        && history.events.is_empty()
+        && history.signals.is_empty()
+        && !global.quiet
+    {
         eprintln!(
             "bouncectl: no delivery to {} is in {}",
             sanitize(&address),
@@ -109,10 +134,21 @@ fn items(h: &History) -> Vec<Item<'_>> {
         .deliveries
         .iter()
         .map(|(id, d)| Item::Delivery(*id, d))
+        .chain(h.signals.iter().map(Item::Signal))
         .chain(h.events.iter().map(Item::Action))
         .collect();
-    items.sort_by_key(|i| (i.ts(), matches!(i, Item::Action(_))));
+    items.sort_by_key(|i| (i.ts(), i.rank()));
     items
+}
+
+/// Whether the signal is the one that suppressed the address (the first of
+/// its kind at the suppression time).
+fn signal_suppressed_here(h: &History, s: &SignalRow) -> bool {
+    h.record
+        .as_ref()
+        .filter(|r| r.status == Status::Suppressed)
+        .and_then(|r| r.trigger.as_ref())
+        .is_some_and(|t| t.id == SIGNAL_ID && t.ts == s.ts && t.class == s.kind)
 }
 
 /// Whether the delivery is the suppressing one, or a send after it.
@@ -133,7 +169,7 @@ fn marks(h: &History, id: i64, d: &DeliveryRow) -> (bool, bool) {
 fn status(h: &History) -> &'static str {
     match &h.record {
         Some(r) => r.status.as_str(),
-        None if h.deliveries.is_empty() => "unknown",
+        None if h.deliveries.is_empty() && h.signals.is_empty() => "unknown",
         None => Status::Ok.as_str(),
     }
 }
@@ -174,6 +210,13 @@ fn json(address: &str, h: &History) -> Vec<u8> {
                         violation,
                     }
                 }
+                Item::Signal(sig) => Event::Signal {
+                    time: format_rfc3339(sig.ts),
+                    kind: sig.kind.as_str(),
+                    detail: sig.detail.as_deref(),
+                    host: &sig.host,
+                    suppressed_here: signal_suppressed_here(h, sig),
+                },
                 Item::Action(e) => Event::Unsuppress {
                     time: format_rfc3339(e.ts),
                     note: e.note.as_deref(),
@@ -206,10 +249,19 @@ fn table(address: &str, h: &History) -> Vec<u8> {
     let mut out = String::new();
     let headline = match h.record.as_ref() {
         Some(r) if r.status == Status::Suppressed => match &r.trigger {
-            Some(t) => format!(
-                "suppressed since {} ({} bounce, {})",
+            Some(t) if t.class.is_signal() => format!(
+                "suppressed since {} ({}{})",
                 format_rfc3339(t.ts),
-                t.class,
+                t.class.describe(),
+                t.reason
+                    .as_deref()
+                    .map(|r| format!(", listed for: {r}"))
+                    .unwrap_or_default()
+            ),
+            Some(t) => format!(
+                "suppressed since {} ({}, {})",
+                format_rfc3339(t.ts),
+                t.class.describe(),
                 t.reason.as_deref().unwrap_or("undefined")
             ),
             None => "suppressed".into(),
@@ -217,7 +269,7 @@ fn table(address: &str, h: &History) -> Vec<u8> {
         Some(r) if r.status == Status::AtRisk => {
             format!("at risk: {} soft bounce(s) in a row", r.soft_streak)
         }
-        _ if h.deliveries.is_empty() => "no deliveries in the state".into(),
+        _ if h.deliveries.is_empty() && h.signals.is_empty() => "no deliveries in the state".into(),
         _ => "not suppressed".into(),
     };
     let _ = writeln!(out, "{} · {headline}", sanitize(address));
@@ -249,6 +301,25 @@ fn table(address: &str, h: &History) -> Vec<u8> {
                     cut(&d.msg_id, 14),
                     cut(base_name(&d.source), 16),
                     diagnostic
+                );
+            }
+            Item::Signal(sig) => {
+                let mut text = match &sig.detail {
+                    Some(d) => format!("{} (listed for: {})", sig.kind.describe(), cut(d, 40)),
+                    None => format!("{} reported by the ESP", sig.kind.describe()),
+                };
+                if signal_suppressed_here(h, sig) {
+                    text = format!("[suppressed here] {text}");
+                }
+                let _ = writeln!(
+                    out,
+                    "{:<20}  {:<9}  {:<13}  {:<14}  {:<16}  {}",
+                    format_rfc3339(sig.ts),
+                    "signal",
+                    sig.kind.as_str(),
+                    "-",
+                    "-",
+                    text
                 );
             }
             Item::Action(e) => {

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod config;
 pub mod filter;
 pub mod history;
+pub mod prune;
 pub mod report;
 pub mod suppress;
 pub mod unsuppress;
@@ -88,15 +89,30 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<Exit> {
         Command::History(args) => history::run(args, &global),
         Command::Unsuppress(args) => unsuppress::run(args, &global),
         Command::Filter(args) => filter::run(args, &global),
+        Command::Prune(args) => prune::run(args, &global),
         Command::Config(args) => config::run(args, &global),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => completions::man(args),
     }
 }
 
-/// Opens the state `--state` names (else the default path). `create`: make
-/// it when missing (commands that record); the others need one to exist.
-pub fn open_state(opts: &StateOpts, create: bool) -> Result<crate::state::sqlite::SqliteStore> {
+/// Opens the state `--state` names (else the default path): a PostgreSQL
+/// database for a `postgres://` URL, else an SQLite file. `create`: make it
+/// when missing (commands that record); the others need one to exist.
+pub fn open_state(opts: &StateOpts, create: bool) -> Result<Box<dyn crate::state::Store>> {
+    let lock_timeout = std::time::Duration::from_secs(opts.lock_timeout);
+    if let Some(url) = opts
+        .state
+        .as_deref()
+        .and_then(|p| p.to_str())
+        .filter(|s| crate::state::postgres::is_url(s))
+    {
+        let store = crate::state::postgres::PgStore::open(
+            url,
+            crate::state::postgres::OpenOptions { create, lock_timeout },
+        )?;
+        return Ok(Box::new(store));
+    }
     let path = match &opts.state {
         Some(p) => p.clone(),
         None => crate::state::default_path().ok_or_else(|| {
@@ -108,12 +124,32 @@ pub fn open_state(opts: &StateOpts, create: bool) -> Result<crate::state::sqlite
     };
     let store = crate::state::sqlite::SqliteStore::open(
         &path,
-        crate::state::sqlite::OpenOptions {
-            create,
-            lock_timeout: std::time::Duration::from_secs(opts.lock_timeout),
-        },
+        crate::state::sqlite::OpenOptions { create, lock_timeout },
     )?;
-    Ok(store)
+    Ok(Box::new(store))
+}
+
+/// `--state`, else the config file's `state` (commands that take no other
+/// setting from it), else `None` (the default path).
+pub fn state_opts(opts: &StateOpts, global: &Global) -> Result<StateOpts> {
+    if opts.state.is_some() {
+        return Ok(opts.clone());
+    }
+    let file = crate::config::load(global.config.clone())?;
+    Ok(StateOpts {
+        state: file.and_then(|f| f.settings.state),
+        ..opts.clone()
+    })
+}
+
+/// The `--host` value, checked, or the machine's host name.
+pub fn host_name(host: Option<&str>) -> Result<String, UsageError> {
+    match host {
+        Some(h) => crate::state::host::check(h)
+            .map(|_| h.to_string())
+            .map_err(UsageError),
+        None => Ok(crate::state::host::default_host()),
+    }
 }
 
 /// `--since`: `7d`, `24h`, `90m`, `2w` before `now`, or an RFC 3339 date

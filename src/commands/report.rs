@@ -12,7 +12,7 @@ use crate::config::Effective;
 use crate::correlate::{intern_rule, Delivery, Sink};
 use crate::model::{Attempt, AttemptParts, AttemptStatus, Deferral, MsgId, Outcome, Reason, Scope, Verdict};
 use crate::output;
-use crate::report::{Report, Suppression, SuppressionCauses};
+use crate::report::Report;
 use crate::state::{CountsQuery, Replayed, ScopeFilter, Store, Stored};
 use anyhow::Result;
 
@@ -40,7 +40,7 @@ pub fn run(args: ReportArgs, global: &Global) -> Result<Exit> {
         ..args.state.clone()
     };
     let mut store = open_state(&state, false)?;
-    let report = from_state(&mut store, settings, since)?;
+    let report = from_state(store.as_mut(), settings, since)?;
     emit(&report, &eff, args.report.out.as_deref())?;
     Ok(threshold_exit(&report, args.report.fail_on))
 }
@@ -119,16 +119,6 @@ pub fn from_state(store: &mut dyn Store, settings: Settings, since: Option<i64>)
         scope,
     })?;
     let mut report = aggregator.finish(Vec::new(), first, last);
-    report.suppression = Suppression {
-        total: counts.total,
-        new: counts.new,
-        at_risk: counts.at_risk,
-        violations: counts.violations,
-        by_cause: SuppressionCauses {
-            hard: counts.hard,
-            soft: counts.soft,
-            ..SuppressionCauses::default()
-        },
-    };
+    report.suppression = super::analyze::state_suppression(&counts);
     Ok(report)
 }

@@ -13,7 +13,8 @@
 //! - `postfix-access`: `address REJECT text` lines for `postmap` (an access(5)
 //!   map for `check_recipient_access`); addresses that a map key cannot hold
 //!   (whitespace, control characters, a leading `#`) are left out and counted.
-//! - `ses`: Amazon SES import CSV, no header: `address,BOUNCE`.
+//! - `ses`: Amazon SES import CSV, no header: `address,BOUNCE` (`COMPLAINT`
+//!   for an address suppressed by a spam complaint).
 //! - `sendgrid`: a one-column CSV with header `email` (unsubscribe upload;
 //!   SendGrid takes no bounce imports).
 //! - `mailgun`: bounces import `address,code,error,created_at` (SMTP code,
@@ -38,7 +39,7 @@ use crate::parse::timestamp::{civil_from_days, format_rfc3339};
 use crate::pipeline::ReadOptions;
 use crate::state::sqlite::SqliteStore;
 use crate::state::{AddressRecord, Store};
-use crate::suppression::Status;
+use crate::suppression::{Cause, Status};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -66,8 +67,9 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
         .as_deref()
         .map(|s| parse_since(s, global.now))
         .transpose()?;
+    let state = super::state_opts(&args.state, global)?;
     let mut had_errors = false;
-    let mut store: SqliteStore = if args.inputs.is_empty() {
+    let mut store: Box<dyn Store> = if args.inputs.is_empty() {
         if args.no_state {
             return Err(UsageError(
                 "--no-state keeps no list: give log files to analyze, or drop --no-state to export the state"
@@ -78,12 +80,13 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
         if args.incremental {
             return Err(UsageError("--incremental needs log files to read".into()).into());
         }
-        open_state(&args.state, false)?
+        open_state(&state, false)?
     } else {
-        let mut store = if args.no_state {
-            SqliteStore::in_memory()?
+        let host = super::host_name(args.host.as_deref())?;
+        let mut store: Box<dyn Store> = if args.no_state {
+            Box::new(SqliteStore::in_memory()?)
         } else {
-            open_state(&args.state, true)?
+            open_state(&state, true)?
         };
         let sources: Vec<Source> = args.inputs.iter().map(|p| Source::from_arg(p)).collect();
         if sources.iter().filter(|s| **s == Source::Stdin).count() > 1 {
@@ -116,8 +119,9 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
             incremental: args.incremental,
             now: global.now,
             quiet: global.quiet,
+            host,
         };
-        had_errors = analyze_into_state(&mut store, &sources, &opts, settings, &job)?.had_errors;
+        had_errors = analyze_into_state(store.as_mut(), &sources, &opts, settings, &job)?.had_errors;
         store
     };
     let list = store.list(since, args.include_at_risk)?;
@@ -323,9 +327,10 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
                     left_out += 1;
                     continue;
                 }
-                let why = match (class(r), reason(r)) {
-                    (Some(c), Some(re)) => format!("{c} bounce, {re}"),
-                    (Some(c), None) => format!("{c} bounce"),
+                let cause = r.trigger.as_ref().map(|t| t.class);
+                let why = match (cause, reason(r)) {
+                    (Some(c), Some(re)) => format!("{}, {re}", c.describe()),
+                    (Some(c), None) => c.describe().to_string(),
                     _ => "bounced".into(),
                 };
                 let since = r
@@ -345,7 +350,14 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
         SuppressFormat::Ses => {
             write_rows(
                 &mut out,
-                suppressed().map(|r| vec![Cow::Borrowed(r.address.as_str()), Cow::Borrowed("BOUNCE")]),
+                suppressed().map(|r| {
+                    // SES takes BOUNCE or COMPLAINT.
+                    let why = match r.trigger.as_ref().map(|t| t.class) {
+                        Some(Cause::Complaint) => "COMPLAINT",
+                        _ => "BOUNCE",
+                    };
+                    vec![Cow::Borrowed(r.address.as_str()), Cow::Borrowed(why)]
+                }),
             );
         }
         SuppressFormat::Sendgrid => {
@@ -401,8 +413,10 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
         SuppressFormat::Sparkpost => {
             let header = ["recipient", "type", "description"];
             let rows = suppressed().flat_map(|r| {
-                let description = match (class(r), reason(r)) {
-                    (Some(c), Some(re)) => format!("bouncectl: {c} bounce ({re})"),
+                let cause = r.trigger.as_ref().map(|t| t.class);
+                let description = match (cause, reason(r)) {
+                    (Some(c), Some(re)) => format!("bouncectl: {} ({re})", c.describe()),
+                    (Some(c), None) if c.is_signal() => format!("bouncectl: {}", c.describe()),
                     _ => "bouncectl: bounced".into(),
                 };
                 ["non_transactional", "transactional"].map(|kind| {
@@ -425,7 +439,6 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Class;
     use crate::suppression::Trigger;
 
     fn rec(address: &str, status: Status) -> AddressRecord {
@@ -436,7 +449,7 @@ mod tests {
             trigger: Some(Trigger {
                 id: 1,
                 ts: 1_772_442_003,
-                class: Class::Hard,
+                class: Cause::Hard,
                 reason: Some("userunknown".into()),
                 status_code: Some("5.1.1".into()),
                 diagnostic:

@@ -7,7 +7,7 @@
 use super::{open_state, Exit, Global, UsageError};
 use crate::cli::UnsuppressArgs;
 use crate::output::sanitize;
-use crate::state::{unsuppress, ScopeFilter, Store};
+use crate::state::{unsuppress, ScopeFilter};
 use anyhow::Result;
 
 pub fn run(args: UnsuppressArgs, global: &Global) -> Result<Exit> {
@@ -19,28 +19,37 @@ pub fn run(args: UnsuppressArgs, global: &Global) -> Result<Exit> {
     if let Some(bad) = addresses.iter().find(|a| !a.contains('@')) {
         return Err(UsageError(format!("`{}` is not an email address", sanitize(bad))).into());
     }
-    let mut store = open_state(&args.state, false)?;
+    let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
     let run = store.begin_run("unsuppress", global.now)?;
     let mut messages = Vec::new();
     let result = (|| -> Result<()> {
+        store.lock_review()?;
         let all = ScopeFilter {
             include_local: true,
             include_notifications: true,
         };
         for address in &addresses {
-            let latest = store.outcomes(address, None, all)?.last().map(|o| o.ts);
+            let latest_outcome = store.outcomes(address, None, all)?.last().map(|o| o.ts);
+            let latest_signal = store.signals(address, None)?.last().map(|s| s.ts);
+            let latest = latest_outcome.max(latest_signal);
             let cutoff = latest.map_or(global.now, |t| t.max(global.now));
             let was = store.address(address)?;
-            let was_suppressed = unsuppress(&mut store, address, cutoff, global.now, args.reason.as_deref())?;
+            let was_suppressed = unsuppress(
+                store.as_mut(),
+                address,
+                cutoff,
+                global.now,
+                args.reason.as_deref(),
+            )?;
             messages.push(match (was_suppressed, was) {
                 (true, Some(r)) => format!(
                     "{}: unsuppressed (was {})",
                     address,
-                    r.trigger.map_or("suppressed".into(), |t| format!(
-                        "{} bounce, {}",
-                        t.class,
-                        t.reason.unwrap_or_else(|| "undefined".into())
-                    ))
+                    r.trigger.map_or("suppressed".into(), |t| match t.reason {
+                        Some(reason) => format!("{}, {reason}", t.class.describe()),
+                        None if t.class.is_signal() => t.class.describe().to_string(),
+                        None => format!("{}, undefined", t.class.describe()),
+                    })
                 ),
                 _ => format!("{address}: was not suppressed; its past bounces no longer count"),
             });

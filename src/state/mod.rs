@@ -1,17 +1,21 @@
 //! The persistent store (DESIGN.md §5): deliveries with their final outcome,
 //! pending deliveries, deferral attempts, per-address suppression state and
-//! history, per-input offsets and the correlator's in-flight messages. One
-//! [`Store`] trait with the semantics every backend keeps (SQLite today in
-//! [`sqlite`], PostgreSQL in issue 10); the rules that decide suppression live
-//! in [`crate::suppression`] and the incremental planning in [`incremental`],
+//! history, ESP signals (complaints, unsubscribes, ESP-side suppressions),
+//! per-input offsets and the correlator's in-flight messages. One [`Store`]
+//! trait with the semantics every backend keeps: [`sqlite`] (embedded, the
+//! default) and [`postgres`] (a database shared by a fleet of analyzers, each
+//! naming itself with `--host`); the rules that decide suppression live in
+//! [`crate::suppression`] and the incremental planning in [`incremental`],
 //! both outside the backends.
 
+pub mod host;
 pub mod incremental;
+pub mod postgres;
 pub mod record;
 pub mod sqlite;
 
 use crate::model::Class;
-use crate::suppression::{evaluate, Status, StoredOutcome, Trigger};
+use crate::suppression::{evaluate_with, Cause, Status, StoredOutcome, StoredSignal, Trigger};
 use std::path::{Path, PathBuf};
 
 /// Why the state could not be used. Every message names the file and says
@@ -53,6 +57,10 @@ pub enum StateError {
     },
     #[error("{path}: state database error: {detail}")]
     Sqlite { path: String, detail: String },
+    #[error("cannot connect to {path}: {detail}")]
+    Connect { path: String, detail: String },
+    #[error("{path}: {detail}")]
+    Postgres { path: String, detail: String },
     #[error(
         "{path}: stored data cannot be read back ({detail}); the state may come from an incompatible version"
     )]
@@ -131,6 +139,39 @@ pub struct DeferralRow {
     pub source: String,
 }
 
+/// An ESP signal about an address, as recorded (once, by host, address,
+/// kind and time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalRow {
+    pub host: String,
+    pub address: String,
+    /// `Complaint`, `Unsubscribe` or `Esp`.
+    pub kind: Cause,
+    pub ts: i64,
+    /// For `Esp`: why the ESP had it on its list (`bounce`, `complaint`, ...).
+    pub detail: Option<String>,
+}
+
+impl SignalRow {
+    pub fn stored(&self) -> StoredSignal {
+        StoredSignal {
+            ts: self.ts,
+            kind: self.kind,
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+/// What `prune` removed (or would remove).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub deliveries: u64,
+    pub pending: u64,
+    pub deferrals: u64,
+    pub signals: u64,
+    pub runs: u64,
+}
+
 /// What an incremental run remembers of one input (DESIGN.md §5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputMark {
@@ -207,6 +248,10 @@ pub struct Counts {
     /// `total` suppressed by a hard bounce / by soft bounces in a row.
     pub hard: u64,
     pub soft: u64,
+    /// `total` suppressed by an ESP signal.
+    pub complaint: u64,
+    pub unsubscribe: u64,
+    pub esp: u64,
     pub new: u64,
     pub at_risk: u64,
     pub violations: u64,
@@ -235,12 +280,17 @@ pub struct History {
     /// Final and pending deliveries, in time order, with their store id.
     pub deliveries: Vec<(i64, DeliveryRow)>,
     pub events: Vec<AddressEvent>,
+    /// ESP signals, in time order.
+    pub signals: Vec<SignalRow>,
 }
 
 /// The persistent store. Writes happen only between `begin_run` and
-/// `commit_run`, in one transaction that also holds the store's write lock:
-/// a second run waits (up to its lock timeout) and a killed run leaves the
-/// store as it was.
+/// `commit_run`, in one transaction: a killed run leaves the store as it
+/// was. SQLite holds one write lock for the whole run (a second run waits up
+/// to its lock timeout); PostgreSQL lets runs of different hosts write at
+/// once and serializes what must be: one host's inputs and in-flight
+/// messages (`lock_host`), and the review of the addresses a run changed,
+/// to its commit (`lock_review`).
 pub trait Store {
     /// Where the store lives, for messages.
     fn location(&self) -> &str;
@@ -251,6 +301,22 @@ pub trait Store {
     fn commit_run(&mut self, run: i64, now: i64) -> Result<()>;
     /// Drops everything the run wrote.
     fn rollback_run(&mut self) -> Result<()>;
+
+    /// Waits for (then holds until the end of the run) the lock on one
+    /// host's input marks and in-flight messages: two runs of the same host
+    /// never interleave. SQLite's run lock covers it already.
+    fn lock_host(&mut self, _host: &str) -> Result<()> {
+        Ok(())
+    }
+    /// Waits for (then holds until the end of the run) the review lock,
+    /// taken before the run looks for the addresses it changed and reviews
+    /// them: runs review and commit one after the other, so that each sees
+    /// every outcome committed before it and no update is lost, whichever
+    /// host's run came first. Taking it again in the same run costs nothing.
+    /// SQLite's run lock covers it already.
+    fn lock_review(&mut self) -> Result<()> {
+        Ok(())
+    }
 
     fn input_marks(&mut self, host: &str) -> Result<Vec<InputMark>>;
     /// Inserts or updates a mark (by its id); returns the id.
@@ -270,7 +336,14 @@ pub trait Store {
     /// Records a deferral attempt (once, by host, message id, recipient, time).
     fn record_deferral(&mut self, run: i64, d: &DeferralRow) -> Result<()>;
 
-    /// Addresses with a final delivery first recorded by this run.
+    /// Records an ESP signal (once, by host, address, kind and time).
+    fn record_signal(&mut self, run: i64, s: &SignalRow) -> Result<()>;
+    /// The address's signals after `after`, in time order.
+    fn signals(&mut self, address: &str, after: Option<i64>) -> Result<Vec<SignalRow>>;
+
+    /// Addresses with a bounce or a signal first recorded by this run, and
+    /// those with a delivery that have a suppression state, in bytewise
+    /// order. Taken under the review lock (`lock_review`).
     fn changed_addresses(&mut self, run: i64) -> Result<Vec<String>>;
     fn address(&mut self, address: &str) -> Result<Option<AddressRecord>>;
     /// Final outcomes of deliveries to the address after `after`, in time
@@ -295,7 +368,21 @@ pub trait Store {
     /// Every stored delivery (final, then pending) and deferral from `since`
     /// on, each kind in time order.
     fn replay(&mut self, since: Option<i64>, visit: &mut dyn FnMut(Replayed<'_>)) -> Result<()>;
+
+    /// Deletes deliveries, pending deliveries, deferrals, signals and runs
+    /// older than `before` (never an address's suppression state), or only
+    /// counts them when `dry_run`. Runs in its own transaction.
+    fn prune(&mut self, before: i64, dry_run: bool) -> Result<Pruned>;
 }
+
+/// The runs `prune` deletes (after the rows): started before `$1`/`?1` and
+/// owning no row any more. Portable SQL, for both backends.
+pub const PRUNE_RUNS: &str = "FROM runs WHERE started_at < $1 \
+     AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = runs.id) \
+     AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.run_id = runs.id) \
+     AND NOT EXISTS (SELECT 1 FROM deferrals f WHERE f.run_id = runs.id) \
+     AND NOT EXISTS (SELECT 1 FROM signals s WHERE s.run_id = runs.id) \
+     AND NOT EXISTS (SELECT 1 FROM addresses a WHERE a.suppressed_run = runs.id)";
 
 /// The default state file: `$XDG_STATE_HOME/bouncectl/state.db`, else
 /// `~/.local/state/bouncectl/state.db`.
@@ -317,10 +404,13 @@ pub fn display(path: &Path) -> String {
 }
 
 /// Brings the suppression state of `address` up to date with its stored
-/// outcomes (DESIGN.md §1, in time order). Suppression is sticky: an
-/// address once suppressed stays so until `unsuppress`, even if outcomes
-/// arriving later would not suppress it; an earlier suppressing outcome
-/// arriving later moves the suppression time back.
+/// outcomes and signals from every host (DESIGN.md §1, in time order), so
+/// that the decision does not depend on the order in which logs arrive.
+/// Suppression is sticky (until `unsuppress`) for what no later record can
+/// undo: a hard bounce, an ESP signal, a streak whose bounces were pruned or
+/// are out of scope; an earlier suppressing outcome arriving later moves the
+/// suppression time back. A soft streak is decided again over all outcomes:
+/// a delivery between its bounces, read later from another host, breaks it.
 pub fn review_address(
     store: &mut dyn Store,
     address: &str,
@@ -328,17 +418,34 @@ pub fn review_address(
     promote_after: u32,
     scope: ScopeFilter,
 ) -> Result<()> {
+    store.lock_review()?;
     let existing = store.address(address)?;
     let counts_after = existing.as_ref().and_then(|r| r.counts_after);
     let outcomes = store.outcomes(address, counts_after, scope)?;
-    let d = evaluate(&outcomes, promote_after);
+    let signals: Vec<StoredSignal> = store
+        .signals(address, counts_after)?
+        .iter()
+        .map(SignalRow::stored)
+        .collect();
+    let d = evaluate_with(&outcomes, &signals, promote_after);
     let was = existing
         .as_ref()
         .filter(|r| r.status == Status::Suppressed)
         .and_then(|r| r.trigger.clone().map(|t| (t, r.suppressed_run)));
+    // A soft-streak suppression whose last bounce is still stored (and in
+    // scope) is decided again over all the outcomes: a delivery that another
+    // host logged between the soft bounces, read later, breaks the streak
+    // as if it had been read first. Anything else stays (a hard bounce, a
+    // signal, a streak whose bounces were pruned).
+    let redecided = |t: &Trigger| t.class == Cause::Soft && outcomes.iter().any(|o| o.id == t.id);
+    let was = was.filter(|(old, _)| d.suppressed_by.is_some() || !redecided(old));
     let (status, trigger, suppressed_run) = match (d.suppressed_by, was) {
         (Some(new), Some((old, old_run))) => {
-            let t = if new.before(&old) { new } else { old };
+            let t = if redecided(&old) || new.before(&old) {
+                new
+            } else {
+                old
+            };
             (Status::Suppressed, Some(t), old_run)
         }
         (Some(new), None) => (Status::Suppressed, Some(new), Some(run)),
@@ -377,6 +484,7 @@ pub fn unsuppress(
     now: i64,
     note: Option<&str>,
 ) -> Result<bool> {
+    store.lock_review()?;
     let existing = store.address(address)?;
     let was = existing.as_ref().map(|r| r.status);
     store.put_address(&AddressRecord {

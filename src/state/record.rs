@@ -1,11 +1,14 @@
 //! Recording a run: a [`Sink`] that writes every delivery and deferral the
 //! correlator decides into the store, and passes it on to the aggregator
-//! that makes the report. A store error stops the recording (the run is then
-//! rolled back), never the reading.
+//! that makes the report. ESP signals (complaints, unsubscribes, the ESP's
+//! refusals to send to an address on its own list) are stored too. A store
+//! error stops the recording (the run is then rolled back), never the
+//! reading.
 
-use super::{DeferralRow, DeliveryRow, StateError, Store, Stored};
+use super::{DeferralRow, DeliveryRow, SignalRow, StateError, Store, Stored};
 use crate::correlate::{Delivery, Sink};
 use crate::model::{Attempt, Class, MsgId, Outcome, Scope, SuppressCause};
+use crate::suppression::Cause;
 
 pub struct Recorder<'s, S> {
     store: &'s mut dyn Store,
@@ -17,9 +20,6 @@ pub struct Recorder<'s, S> {
     pub inner: S,
     error: Option<StateError>,
     pub finals: u64,
-    /// Addresses an ESP signal suppressed in this run (complaint,
-    /// unsubscribe, ESP-side suppression): not stored yet.
-    pub signalled: std::collections::BTreeSet<String>,
 }
 
 impl<'s, S: Sink> Recorder<'s, S> {
@@ -32,7 +32,6 @@ impl<'s, S: Sink> Recorder<'s, S> {
             inner,
             error: None,
             finals: 0,
-            signalled: Default::default(),
         }
     }
 
@@ -52,8 +51,22 @@ impl<'s, S: Sink> Recorder<'s, S> {
     }
 
     /// The first store error, if any, and the wrapped sink.
-    pub fn finish(self) -> (Option<StateError>, S, std::collections::BTreeSet<String>) {
-        (self.error, self.inner, self.signalled)
+    pub fn finish(self) -> (Option<StateError>, S) {
+        (self.error, self.inner)
+    }
+
+    fn signal(&mut self, rcpt: &str, kind: Cause, ts: i64, detail: Option<&str>) {
+        if self.error.is_none() {
+            let row = SignalRow {
+                host: self.host.clone(),
+                address: rcpt.to_lowercase(),
+                kind,
+                ts,
+                detail: detail.map(String::from),
+            };
+            let r = self.store.record_signal(self.run, &row);
+            self.keep(r);
+        }
     }
 
     fn keep(&mut self, r: Result<(), StateError>) {
@@ -103,23 +116,22 @@ impl<S: Sink> Sink for Recorder<'_, S> {
         self.inner.deferral(attempt, ts, notification);
     }
 
-    // ESP signals are passed on (not stored yet: see `analyze_into_state`).
     fn esp_label(&mut self, d: &Delivery<'_>, label: Class) {
         self.inner.esp_label(d, label);
     }
 
     fn esp_suppressed(&mut self, rcpt: &str, cause: SuppressCause, ts: i64) {
-        self.signalled.insert(rcpt.to_lowercase());
+        self.signal(rcpt, Cause::Esp, ts, Some(cause.as_str()));
         self.inner.esp_suppressed(rcpt, cause, ts);
     }
 
     fn complaint(&mut self, rcpt: &str, ts: i64) {
-        self.signalled.insert(rcpt.to_lowercase());
+        self.signal(rcpt, Cause::Complaint, ts, None);
         self.inner.complaint(rcpt, ts);
     }
 
     fn unsubscribe(&mut self, rcpt: &str, ts: i64) {
-        self.signalled.insert(rcpt.to_lowercase());
+        self.signal(rcpt, Cause::Unsubscribe, ts, None);
         self.inner.unsubscribe(rcpt, ts);
     }
 

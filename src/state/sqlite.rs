@@ -5,15 +5,15 @@
 //! with a clear message. A file that is not ours is never written to.
 //!
 //! The SQL is kept portable (upserts with `ON CONFLICT`, no SQLite-only
-//! functions in queries) so that the PostgreSQL store of issue 10 can follow
-//! it statement by statement.
+//! functions in queries): the PostgreSQL store (`super::postgres`) follows it
+//! table by table and column by column.
 
 use super::{
-    AddressEvent, AddressRecord, Counts, CountsQuery, DeferralRow, DeliveryRow, History, InputMark, Replayed,
-    Result, ScopeFilter, StateError, Store, Stored, Violation,
+    AddressEvent, AddressRecord, Counts, CountsQuery, DeferralRow, DeliveryRow, History, InputMark, Pruned,
+    Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, Violation,
 };
 use crate::model::Class;
-use crate::suppression::{Status, StoredOutcome, Trigger};
+use crate::suppression::{Cause, Status, StoredOutcome, Trigger};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Row};
 use std::path::Path;
 use std::time::Duration;
@@ -25,7 +25,40 @@ pub const APPLICATION_ID: i32 = 0x626e_6365;
 /// Ordered schema migrations: (version, what it does, SQL). A database is
 /// brought from its version to the last one in one transaction; never edit a
 /// released step, add one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial schema", SCHEMA_V1)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial schema", SCHEMA_V1),
+    (2, "ESP signals; rows of the single host named", SCHEMA_V2),
+];
+
+/// ESP signals (complaints, unsubscribes, ESP-side suppressions), once per
+/// host, address, kind and time. A state of version 1 had one host, stored
+/// as `''`: its rows get the name of the machine that migrates it (the
+/// default `--host`), see `SqliteStore::migrate`.
+const SCHEMA_V2: &str = "
+CREATE TABLE signals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    host TEXT NOT NULL,
+    address TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    detail TEXT,
+    run_id INTEGER NOT NULL,
+    UNIQUE (host, address, kind, ts)
+);
+CREATE INDEX signals_address ON signals (address, ts);
+CREATE INDEX signals_run ON signals (run_id);
+CREATE INDEX deferrals_ts ON deferrals (ts);
+CREATE INDEX deliveries_ts ON deliveries (ts);
+";
+
+/// Version 2 names the host of a version-1 state's rows (`?1`).
+const NAME_THE_HOST: &str = "
+UPDATE deliveries SET host = ?1 WHERE host = '';
+UPDATE pending SET host = ?1 WHERE host = '';
+UPDATE deferrals SET host = ?1 WHERE host = '';
+UPDATE inputs SET host = ?1 WHERE host = '';
+UPDATE kv SET k = 'snapshot:' || ?1 WHERE k = 'snapshot:';
+";
 
 const SCHEMA_V1: &str = "
 CREATE TABLE runs (
@@ -280,23 +313,39 @@ impl SqliteStore {
 
     /// Refuses an SQLite file that some other program made.
     fn check_ours(&mut self) -> Result<()> {
-        let id: i32 = self
-            .conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        if id == APPLICATION_ID {
+        let look = |store: &SqliteStore| -> Result<(i32, i64)> {
+            let id: i32 = store
+                .conn
+                .query_row("PRAGMA application_id", [], |r| r.get(0))
+                .map_err(|e| store.err(e))?;
+            let tables: i64 = store
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(|e| store.err(e))?;
+            Ok((id, tables))
+        };
+        let (id, tables) = look(self)?;
+        if id == APPLICATION_ID || (id == 0 && tables == 0) {
             return Ok(());
         }
-        let tables: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        if id != 0 || tables > 0 {
-            return Err(StateError::Foreign {
-                path: self.location.clone(),
-            });
+        if id == 0 {
+            // Tables but no mark yet: perhaps another run creating the state
+            // right now. Look again once it is done (behind its write lock).
+            self.conn
+                .busy_timeout(self.lock_timeout)
+                .map_err(|e| self.err(e))?;
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| self.err(e))?;
+            let again = look(self);
+            let _ = self.conn.execute_batch("ROLLBACK");
+            if again?.0 == APPLICATION_ID {
+                return Ok(());
+            }
         }
-        Ok(())
+        Err(StateError::Foreign {
+            path: self.location.clone(),
+        })
     }
 
     fn setup(&mut self, file: bool) -> Result<()> {
@@ -305,10 +354,24 @@ impl SqliteStore {
             .map_err(|e| self.err(e))?;
         if file {
             // WAL: readers (exports, history) never wait for a long analyze.
-            let _: String = self
-                .conn
-                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-                .map_err(|e| self.err(e))?;
+            // Switching needs the file to itself and SQLite does not wait
+            // for that (two runs creating a state at once): try again
+            // until the lock timeout.
+            let started = std::time::Instant::now();
+            loop {
+                match self
+                    .conn
+                    .query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+                {
+                    Ok(_) => break,
+                    Err(rusqlite::Error::SqliteFailure(f, _))
+                        if f.code == ErrorCode::DatabaseBusy && started.elapsed() < self.lock_timeout =>
+                    {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    Err(e) => return Err(self.err(e)),
+                }
+            }
             self.conn
                 .execute_batch("PRAGMA synchronous=NORMAL")
                 .map_err(|e| self.err(e))?;
@@ -364,6 +427,14 @@ impl SqliteStore {
             let now = jiff::Timestamp::now().as_second();
             for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
                 self.conn.execute_batch(sql).map_err(|e| self.err(e))?;
+                if *version == 2 && current >= 1 {
+                    let host = super::host::default_host();
+                    for statement in NAME_THE_HOST.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                        self.conn
+                            .execute(statement, params![host])
+                            .map_err(|e| self.err(e))?;
+                    }
+                }
                 self.conn
                     .execute(
                         "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)",
@@ -477,7 +548,7 @@ fn address_from(r: &Row<'_>) -> rusqlite::Result<AddressRecord> {
     let status: String = r.get(1)?;
     let class: Option<String> = r.get(3)?;
     let trigger = match (
-        class.as_deref().and_then(Class::parse),
+        class.as_deref().and_then(Cause::parse),
         r.get::<_, Option<i64>>(7)?,
         r.get::<_, Option<i64>>(8)?,
     ) {
@@ -810,9 +881,10 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT DISTINCT d.rcpt FROM temp.seen s CROSS JOIN deliveries d WHERE d.id = s.id AND d.run_id = ?1 \
+                "SELECT d.rcpt FROM temp.seen s CROSS JOIN deliveries d WHERE d.id = s.id AND d.run_id = ?1 \
                  AND (d.outcome IN ('hard', 'soft') OR EXISTS (SELECT 1 FROM addresses a WHERE a.address = d.rcpt)) \
-                 ORDER BY d.rcpt",
+                 UNION SELECT address FROM signals WHERE run_id = ?1 \
+                 ORDER BY 1",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -820,6 +892,64 @@ impl Store for SqliteStore {
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>());
         drop(stmt);
         rows.map_err(|e| self.err(e))
+    }
+
+    fn record_signal(&mut self, run: i64, sig: &SignalRow) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO signals (host, address, kind, ts, detail, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT (host, address, kind, ts) DO NOTHING",
+            )
+            .map_err(|e| self.err(e))?;
+        let r = stmt.execute(params![
+            sig.host,
+            sig.address,
+            sig.kind.as_str(),
+            sig.ts,
+            sig.detail,
+            run
+        ]);
+        drop(stmt);
+        r.map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    fn signals(&mut self, address: &str, after: Option<i64>) -> Result<Vec<SignalRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT host, address, kind, ts, detail FROM signals WHERE address = ?1 AND (?2 IS NULL OR ts > ?2) \
+                 ORDER BY ts, id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![address, after], |r| {
+                let kind: String = r.get(2)?;
+                Ok((
+                    kind,
+                    SignalRow {
+                        host: r.get(0)?,
+                        address: r.get(1)?,
+                        kind: Cause::Complaint,
+                        ts: r.get(3)?,
+                        detail: r.get(4)?,
+                    },
+                ))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        drop(stmt);
+        let rows = rows.map_err(|e| self.err(e))?;
+        rows.into_iter()
+            .map(
+                |(kind, mut row)| match Cause::parse(&kind).filter(|c| c.is_signal()) {
+                    Some(c) => {
+                        row.kind = c;
+                        Ok(row)
+                    }
+                    None => Err(self.data_err(format!("unknown signal kind `{kind}`"))),
+                },
+            )
+            .collect()
     }
 
     fn address(&mut self, address: &str) -> Result<Option<AddressRecord>> {
@@ -962,20 +1092,20 @@ impl Store for SqliteStore {
                 &[&q.scope.include_local, &q.scope.include_notifications],
             )?,
         };
-        let hard = one(
-            self,
-            "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND class = 'hard'",
-            &[],
-        )?;
-        let soft = one(
-            self,
-            "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND class = 'soft'",
-            &[],
-        )?;
+        let by = |store: &SqliteStore, cause: Cause| {
+            one(
+                store,
+                "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND class = ?1",
+                &[&cause.as_str()],
+            )
+        };
         Ok(Counts {
             total,
-            hard,
-            soft,
+            hard: by(self, Cause::Hard)?,
+            soft: by(self, Cause::Soft)?,
+            complaint: by(self, Cause::Complaint)?,
+            unsubscribe: by(self, Cause::Unsubscribe)?,
+            esp: by(self, Cause::Esp)?,
             new,
             at_risk,
             violations,
@@ -1061,11 +1191,67 @@ impl Store for SqliteStore {
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
         drop(stmt);
+        let events = events.map_err(|e| self.err(e))?;
         Ok(History {
             record,
             deliveries,
-            events: events.map_err(|e| self.err(e))?,
+            events,
+            signals: self.signals(address, None)?,
         })
+    }
+
+    fn prune(&mut self, before: i64, dry_run: bool) -> Result<Pruned> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.err(e))?;
+        let result = (|| -> Result<Pruned> {
+            let mut n = [0u64; 5];
+            for (i, table) in ["deliveries", "pending", "deferrals", "signals"]
+                .iter()
+                .enumerate()
+            {
+                let sql = if dry_run {
+                    format!("SELECT count(*) FROM {table} WHERE ts < ?1")
+                } else {
+                    format!("DELETE FROM {table} WHERE ts < ?1")
+                };
+                n[i] = if dry_run {
+                    self.conn
+                        .query_row(&sql, params![before], |r| r.get::<_, i64>(0))
+                        .map_err(|e| self.err(e))?
+                        .max(0) as u64
+                } else {
+                    self.conn
+                        .execute(&sql, params![before])
+                        .map_err(|e| self.err(e))? as u64
+                };
+            }
+            // Runs that no longer own a row, started before the cut.
+            let orphan = super::PRUNE_RUNS.replace("$1", "?1");
+            n[4] = if dry_run {
+                0
+            } else {
+                self.conn
+                    .execute(&format!("DELETE {orphan}"), params![before])
+                    .map_err(|e| self.err(e))? as u64
+            };
+            Ok(Pruned {
+                deliveries: n[0],
+                pending: n[1],
+                deferrals: n[2],
+                signals: n[3],
+                runs: n[4],
+            })
+        })();
+        let end = if result.is_ok() && !dry_run {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        let ended = self.conn.execute_batch(end).map_err(|e| self.err(e));
+        let pruned = result?;
+        ended?;
+        Ok(pruned)
     }
 
     fn replay(&mut self, since: Option<i64>, visit: &mut dyn FnMut(Replayed<'_>)) -> Result<()> {
@@ -1201,7 +1387,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/state.db");
         let store = SqliteStore::open(&path, opts()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
         drop(store);
         #[cfg(unix)]
         {
@@ -1216,7 +1402,7 @@ mod tests {
             assert_eq!(mode, 0o700);
         }
         let store = SqliteStore::open(&path, opts()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
     }
 
     #[test]
@@ -1276,6 +1462,34 @@ mod tests {
         }
         let e = SqliteStore::open(&path, opts()).err().unwrap();
         assert!(matches!(e, StateError::Newer { found: 99, .. }), "{e}");
+    }
+
+    #[test]
+    fn a_version_1_state_is_migrated_and_its_rows_get_this_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(SCHEMA_V1).unwrap();
+            c.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, \
+                 applied_at INTEGER NOT NULL); INSERT INTO schema_migrations VALUES (1, 'initial schema', 0); \
+                 INSERT INTO kv VALUES ('snapshot:', '{}');",
+            )
+            .unwrap();
+            c.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+                .unwrap();
+        }
+        let mut s = SqliteStore::open(&path, opts()).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 2);
+        let run = s.begin_run("t", 0).unwrap();
+        s.record_final(run, &row("Q1", "x@y", 10, Stored::Delivered))
+            .unwrap();
+        s.commit_run(run, 0).unwrap();
+        let host = crate::state::host::default_host();
+        assert_eq!(s.snapshot(&host).unwrap().as_deref(), Some("{}"));
+        assert_eq!(s.snapshot("").unwrap(), None);
+        assert!(s.signals("x@y", None).unwrap().is_empty());
     }
 
     #[test]
