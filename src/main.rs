@@ -39,4 +39,5 @@ fn main() -> ExitCode {
 /// jemalloc: parser threads make the attempt texts that the correlating
 /// thread frees, a pattern glibc's allocator handles slowly.
 #[global_allocator]
+#[cfg(feature = "jemalloc")]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
