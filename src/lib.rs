@@ -4,6 +4,8 @@
 //! Data flows one way: read (`input`) → parse (`parse`, `classify`) →
 //! correlate → aggregate → render (`report`), driven by `pipeline`.
 
+#![forbid(unsafe_code)]
+
 pub mod aggregate;
 pub mod classify;
 pub mod cli;

@@ -1,6 +1,8 @@
 //! The `bouncectl` binary: parse arguments, run the command, map errors to
 //! exit codes.
 
+#![forbid(unsafe_code)]
+
 use bouncectl::commands::{self, Exit, UsageError};
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
