@@ -447,6 +447,29 @@ fn rotated_reads(inc: &State, dir: &Path, whole: &Path) {
     );
 }
 
+/// Starts `analyze --incremental` on `log` into `state` in the background,
+/// for the kill tests.
+fn spawn_incremental(state: impl AsRef<OsStr>, log: &Path, dir: &Path) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("bouncectl"))
+        .args([
+            "analyze",
+            "-q",
+            "--incremental",
+            "--threads",
+            "2",
+            "--now",
+            NOW,
+            "--state",
+        ])
+        .arg(state.as_ref())
+        .arg(log)
+        .env("XDG_STATE_HOME", dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn a_run_killed_mid_way_leaves_the_state_as_an_uninterrupted_run() {
     let dir = fresh_dir("state-kill");
@@ -456,7 +479,6 @@ fn a_run_killed_mid_way_leaves_the_state_as_an_uninterrupted_run() {
     let started = std::time::Instant::now();
     ok(&fresh, &["analyze", "-q", "--incremental", log.to_str().unwrap()]);
     let full = started.elapsed().as_millis() as u64;
-    let bin = assert_cmd::cargo::cargo_bin("bouncectl");
     // A deterministic spread of delays, from before the first write to the commit.
     let mut seed = std::process::id() as u64 | 1;
     let mut killed = 0;
@@ -475,24 +497,7 @@ fn a_run_killed_mid_way_leaves_the_state_as_an_uninterrupted_run() {
         seed ^= seed << 17;
         // Somewhere between a tenth and nine tenths of a whole run.
         let delay = std::time::Duration::from_millis(window / 10 + seed % (window * 8 / 10).max(1));
-        let mut child = std::process::Command::new(&bin)
-            .args([
-                "analyze",
-                "-q",
-                "--incremental",
-                "--threads",
-                "2",
-                "--now",
-                NOW,
-                "--state",
-            ])
-            .arg(&state)
-            .arg(&log)
-            .env("XDG_STATE_HOME", &dir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_incremental(&state, &log, &dir);
         std::thread::sleep(delay);
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL on Unix
@@ -1150,27 +1155,9 @@ fn a_postgres_run_killed_mid_way_leaves_nothing_half_written() {
     ok(&fresh, &["analyze", "-q", "--incremental", log.to_str().unwrap()]);
     let full = started.elapsed();
     let state = State::new(Backend::Postgres, &dir, "killed");
-    let bin = assert_cmd::cargo::cargo_bin("bouncectl");
     let mut killed = 0;
     for tenth in [5, 3, 7, 2] {
-        let mut child = std::process::Command::new(&bin)
-            .args([
-                "analyze",
-                "-q",
-                "--incremental",
-                "--threads",
-                "2",
-                "--now",
-                NOW,
-                "--state",
-            ])
-            .arg(&state)
-            .arg(&log)
-            .env("XDG_STATE_HOME", &dir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_incremental(&state, &log, &dir);
         std::thread::sleep(full * tenth / 10);
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL: the server rolls the transaction back
