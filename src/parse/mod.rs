@@ -5,6 +5,7 @@ pub mod csv_generic;
 pub mod esp;
 pub mod exim;
 pub mod postfix;
+pub mod scan;
 pub mod syslog;
 pub mod timestamp;
 pub mod verdicts;
@@ -284,7 +285,12 @@ pub struct ChunkOutput {
 /// Runs a line parser over every line of a chunk (which ends at a line end, or
 /// at the end of the input). CR before LF is dropped; blank lines are ignored.
 pub fn parse_chunk(chunk: &[u8], mut parse_line: impl FnMut(&[u8]) -> Parsed) -> ChunkOutput {
-    let mut out = ChunkOutput::default();
+    // Room for the events a chunk of a busy log gives (about one per 600
+    // bytes): growing a large vector by doubling copies it each time.
+    let mut out = ChunkOutput {
+        events: Vec::with_capacity(chunk.len() / 512),
+        ..ChunkOutput::default()
+    };
     let mut line_no: u32 = 0;
     let mut start = 0;
     // One iterator over the whole chunk: a fresh memchr call per line costs

@@ -3,6 +3,7 @@
 
 use crate::classify::Status;
 use crate::model::{Attempt, AttemptParts, AttemptStatus, Event, EventKind, MsgId, Scope};
+use crate::parse::scan::find_any;
 use crate::parse::syslog::{self, LineTime};
 use crate::parse::{LineContext, Parsed, Skip};
 use memchr::memmem::{self, Finder};
@@ -20,8 +21,7 @@ static IN_REPLY: LazyLock<memmem::FinderRev<'static>> =
 /// The first `, ` in `b`.
 fn comma_space(b: &[u8]) -> Option<usize> {
     let mut from = 0;
-    while let Some(i) = memchr::memchr(b',', &b[from..]) {
-        let at = from + i;
+    while let Some(at) = find_any(b, from, [b',']) {
         if b.get(at + 1) == Some(&b' ') {
             return Some(at);
         }
@@ -104,7 +104,8 @@ pub fn is_postfix_program(program: &[u8]) -> bool {
 
 /// The daemon: the last part of the program tag (`postfix/submission/smtpd` → `smtpd`).
 fn daemon_of(program: &[u8]) -> &[u8] {
-    match memchr::memrchr(b'/', program) {
+    // A few bytes from the end: a plain loop beats `memrchr`'s set-up.
+    match program.iter().rposition(|&c| c == b'/') {
         Some(i) => &program[i + 1..],
         None => program,
     }
@@ -121,18 +122,31 @@ pub fn parse_line(line: &[u8], ctx: &LineContext) -> Parsed {
     parse_message(daemon_of(sl.program), sl.message, sl.time, ctx)
 }
 
-/// A queue id: short hex (`3F1A2B4C5D`) or long (`4Q8x1J3lKxz2Xy`), then `: `.
+/// A queue id: short hex (`3F1A2B4C5D`) or long (`4Q8x1J3lKxz2Xy`), 5 to 31
+/// letters and digits, then `: `. One pass: it runs for every Postfix line.
 fn split_queue_id(msg: &[u8]) -> Option<(&[u8], &[u8])> {
-    let colon = memchr::memchr(b':', msg.get(..32.min(msg.len()))?)?;
-    let id = &msg[..colon];
-    if id.len() < 5 || !id.iter().all(u8::is_ascii_alphanumeric) || msg.get(colon + 1) != Some(&b' ') {
+    let limit = msg.len().min(31);
+    let mut end = 0;
+    while end < limit && msg[end].is_ascii_alphanumeric() {
+        end += 1;
+    }
+    if end < 5 || msg.get(end..end + 2) != Some(b": ") {
         return None;
     }
-    Some((id, &msg[colon + 2..]))
+    Some((&msg[..end], &msg[end + 2..]))
+}
+
+/// A line of a Postfix daemon that is not an event: ignored when the daemon is
+/// one we know, else a form we do not know.
+fn not_an_event(daemon: &[u8]) -> Parsed {
+    if is_known_daemon(daemon) {
+        Parsed::Ignored
+    } else {
+        Parsed::Skipped(Skip::UnknownForm)
+    }
 }
 
 fn parse_message(daemon: &[u8], message: &[u8], time: LineTime, ctx: &LineContext) -> Parsed {
-    let known = is_known_daemon(daemon);
     // Solaris syslog puts a message tag in front: `[ID 197553 mail.info] `.
     let message = match message.strip_prefix(b"[ID ") {
         Some(rest) => match memchr::memchr(b']', rest) {
@@ -142,12 +156,14 @@ fn parse_message(daemon: &[u8], message: &[u8], time: LineTime, ctx: &LineContex
         None => message,
     };
     let Some((qid, rest)) = split_queue_id(message) else {
-        return if known {
-            Parsed::Ignored
-        } else {
-            Parsed::Skipped(Skip::UnknownForm)
-        };
+        return not_an_event(daemon);
     };
+    let is_delivery = rest.starts_with(b"to=");
+    // Only delivery records, qmgr and bounce lines are events: the rest
+    // (cleanup, smtpd, pickup, ...) is decided without building anything.
+    if !is_delivery && !matches!(daemon, b"qmgr" | b"oqmgr" | b"nqmgr" | b"bounce") {
+        return not_an_event(daemon);
+    }
     let Some(msg) = MsgId::new(qid) else {
         return Parsed::Skipped(Skip::UnknownForm);
     };
@@ -155,7 +171,7 @@ fn parse_message(daemon: &[u8], message: &[u8], time: LineTime, ctx: &LineContex
         Some(ts) => Parsed::Event(Event { ts, msg, kind }),
         None => Parsed::Skipped(Skip::Unrecognized),
     };
-    if rest.starts_with(b"to=") {
+    if is_delivery {
         return match parse_delivery(daemon, rest, ctx) {
             Some(Some(attempt)) => event(EventKind::Attempt(attempt)),
             Some(None) => Parsed::Ignored,
@@ -172,8 +188,7 @@ fn parse_message(daemon: &[u8], message: &[u8], time: LineTime, ctx: &LineContex
             }),
             _ => Parsed::Ignored,
         },
-        _ if known => Parsed::Ignored,
-        _ => Parsed::Skipped(Skip::UnknownForm),
+        _ => not_an_event(daemon),
     }
 }
 
@@ -234,13 +249,13 @@ fn relay_parts(relay: &[u8]) -> (Option<&[u8]>, bool) {
     if relay == b"none" {
         return (None, false);
     }
-    let Some(open) = memchr::memchr(b'[', relay) else {
+    let Some(open) = find_any(relay, 0, [b'[']) else {
         // `local`, `virtual`, `dovecot` (pipe): transport names, not hosts.
         return (Some(relay), true);
     };
     let host = &relay[..open];
     let inside = &relay[open + 1..];
-    let inside = &inside[..memchr::memchr(b']', inside).unwrap_or(inside.len())];
+    let inside = &inside[..find_any(inside, 0, [b']']).unwrap_or(inside.len())];
     let local = inside.starts_with(b"127.")
         || inside == b"::1"
         || inside.starts_with(b"ipv6:::1")

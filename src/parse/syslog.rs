@@ -1,6 +1,7 @@
 //! The syslog wrapper around a program's message: timestamp (traditional,
 //! RFC 3339, or docker's both), host, program name, pid, message.
 
+use crate::parse::scan::find_any;
 use crate::parse::timestamp::{parse_rfc3339, parse_syslog, rfc3339_len, SyslogTime};
 
 /// When a line was written, as far as the line says. An RFC 3339 stamp is kept
@@ -43,8 +44,11 @@ pub fn leading_time(line: &[u8]) -> Option<(LineTime<'_>, usize)> {
         let len = rfc3339_len(line)?;
         let stamp = &line[..len];
         let mut used = len + skip_spaces(&line[len..]);
-        // docker/k8s put their own RFC 3339 stamp in front of the syslog one.
-        if let Some((_, inner)) = parse_syslog(&line[used..]) {
+        // docker/k8s put their own RFC 3339 stamp in front of the syslog one
+        // (`Mar  6 ...`: a capital, then a space after three letters).
+        let rest = &line[used..];
+        let may_be_syslog = rest.first().is_some_and(u8::is_ascii_uppercase) && rest.get(3) == Some(&b' ');
+        if let Some((_, inner)) = may_be_syslog.then(|| parse_syslog(rest)).flatten() {
             used += inner;
             used += skip_spaces(&line[used..]);
         }
@@ -60,31 +64,17 @@ fn skip_spaces(b: &[u8]) -> usize {
     b.iter().take_while(|&&c| c == b' ').count()
 }
 
-/// Index of the first byte in `b[from..]` that `stop` accepts. The fields it
-/// is used on are a few bytes long: a plain loop beats setting up `memchr`.
-#[inline]
-fn scan(b: &[u8], from: usize, stop: impl Fn(u8) -> bool) -> Option<usize> {
-    let mut i = from;
-    while i < b.len() {
-        if stop(b[i]) {
-            return Some(i);
-        }
-        i += 1;
-    }
-    None
-}
-
 /// Splits `TIME HOST PROGRAM[PID]: MESSAGE`. `None` when the line has no
 /// timestamp or no program tag. Runs for every line of every log.
 pub fn split(line: &[u8]) -> Option<SyslogLine<'_>> {
     let (time, at) = leading_time(line)?;
-    let host_end = scan(line, at, |c| c == b' ')?;
+    let host_end = find_any(line, at, [b' '])?;
     let tag_start = host_end + 1;
     // The program tag ends at `[pid]:` or `:`; it holds no spaces.
-    let tag_end = scan(line, tag_start, |c| c == b'[' || c == b':' || c == b' ')?;
+    let tag_end = find_any(line, tag_start, [b'[', b':', b' '])?;
     let mut i = tag_end;
     if line[i] == b'[' {
-        i = scan(line, i, |c| c == b']')? + 1;
+        i = find_any(line, i, [b']'])? + 1;
     }
     if line.get(i) != Some(&b':') || tag_end == tag_start {
         return None;

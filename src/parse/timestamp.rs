@@ -48,13 +48,6 @@ pub fn format_rfc3339(ts: i64) -> String {
     )
 }
 
-fn digits(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(b.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')))
-}
-
 /// Parses an RFC 3339 timestamp at the start of `b` (`2024-08-26T01:33:38.572449+00:00`,
 /// `...Z`, or with a space instead of `T`). Returns Unix seconds and the bytes
 /// consumed. A timestamp without an offset is taken as UTC.
@@ -65,10 +58,14 @@ pub fn parse_rfc3339(b: &[u8]) -> Option<(i64, usize)> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let year = digits(&b[0..4])?;
-    let month = digits(&b[5..7])?;
-    let day = digits(&b[8..10])?;
-    let (h, mi, s) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    let year = two_digits(b[0], b[1])? * 100 + two_digits(b[2], b[3])?;
+    let month = two_digits(b[5], b[6])?;
+    let day = two_digits(b[8], b[9])?;
+    let (h, mi, s) = (
+        two_digits(b[11], b[12])?,
+        two_digits(b[14], b[15])?,
+        two_digits(b[17], b[18])?,
+    );
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
@@ -84,14 +81,14 @@ pub fn parse_rfc3339(b: &[u8]) -> Option<(i64, usize)> {
         match b[i] {
             b'Z' | b'z' => i += 1,
             sign @ (b'+' | b'-') if b.len() >= i + 3 => {
-                let oh = digits(&b[i + 1..i + 3])?;
+                let oh = two_digits(b[i + 1], b[i + 2])?;
                 let mut j = i + 3;
                 let mut om = 0;
                 if b.len() >= j + 3 && b[j] == b':' {
-                    om = digits(&b[j + 1..j + 3])?;
+                    om = two_digits(b[j + 1], b[j + 2])?;
                     j += 3;
                 } else if b.len() >= j + 2 && b[j].is_ascii_digit() {
-                    om = digits(&b[j..j + 2])?;
+                    om = two_digits(b[j], b[j + 1])?;
                     j += 2;
                 }
                 offset = i64::from(oh * 3600 + om * 60);
@@ -123,23 +120,39 @@ pub fn rfc3339_len(b: &[u8]) -> Option<usize> {
         return None;
     }
     // A fraction and an offset follow at most: a short scan.
-    let mut i = 19;
-    while i < b.len() && b[i] != b' ' {
-        i += 1;
-    }
-    Some(i)
+    Some(crate::parse::scan::find_any(b, 19, [b' ']).unwrap_or(b.len()))
 }
 
-/// Month number of a three-letter English month abbreviation.
+/// Month number of a three-letter English month abbreviation. A `match` on
+/// the three bytes: it runs for every line of a traditional syslog file.
 pub fn month_number(b: &[u8]) -> Option<u32> {
-    const MONTHS: [&[u8; 3]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
-    ];
-    let m = b.get(..3)?;
-    MONTHS
-        .iter()
-        .position(|name| name[..] == *m)
-        .map(|i| i as u32 + 1)
+    let m: [u8; 3] = b.get(..3)?.try_into().ok()?;
+    Some(match &m {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    })
+}
+
+/// The value of two ASCII digits.
+#[inline]
+fn two_digits(a: u8, b: u8) -> Option<u32> {
+    let (tens, ones) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'));
+    if tens < 10 && ones < 10 {
+        Some(u32::from(tens) * 10 + u32::from(ones))
+    } else {
+        None
+    }
 }
 
 /// A traditional syslog date without a year: `Nov 20 08:01:02` (day space- or
@@ -160,15 +173,19 @@ pub fn parse_syslog(b: &[u8]) -> Option<(SyslogTime, usize)> {
     }
     let month = month_number(b)?;
     let (day, at) = match (b[4], b[5]) {
-        (b' ', d) => (digits(&[d])?, 7),
-        (d, b' ') => (digits(&[d])?, 6),
-        (a, d) => (digits(&[a, d])?, 7),
+        (b' ', d) => (two_digits(b'0', d)?, 7),
+        (d, b' ') => (two_digits(b'0', d)?, 6),
+        (a, d) => (two_digits(a, d)?, 7),
     };
     let t = b.get(at..at + 8)?;
     if b[at - 1] != b' ' || t[2] != b':' || t[5] != b':' || !(1..=31).contains(&day) {
         return None;
     }
-    let (h, m, s) = (digits(&t[0..2])?, digits(&t[3..5])?, digits(&t[6..8])?);
+    let (h, m, s) = (
+        two_digits(t[0], t[1])?,
+        two_digits(t[3], t[4])?,
+        two_digits(t[6], t[7])?,
+    );
     if h > 23 || m > 59 || s > 60 {
         return None;
     }
