@@ -48,6 +48,31 @@ pub fn format_rfc3339(ts: i64) -> String {
     )
 }
 
+thread_local! {
+    /// The last `YYYY-MM-DD` read on this thread and its day number: the lines
+    /// of a log share their date for a whole day.
+    static LAST_DATE: Cell<([u8; 10], i64)> = const { Cell::new(([0; 10], 0)) };
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (`None` if it is not one).
+fn rfc3339_days(date: &[u8]) -> Option<i64> {
+    let date: [u8; 10] = date.try_into().ok()?;
+    let (last, days) = LAST_DATE.get();
+    // The zeroed start value is no date, so it never matches a real one.
+    if last == date {
+        return Some(days);
+    }
+    let year = two_digits(date[0], date[1])? * 100 + two_digits(date[2], date[3])?;
+    let month = two_digits(date[5], date[6])?;
+    let day = two_digits(date[8], date[9])?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    LAST_DATE.set((date, days));
+    Some(days)
+}
+
 /// Parses an RFC 3339 timestamp at the start of `b` (`2024-08-26T01:33:38.572449+00:00`,
 /// `...Z`, or with a space instead of `T`). Returns Unix seconds and the bytes
 /// consumed. A timestamp without an offset is taken as UTC.
@@ -58,15 +83,13 @@ pub fn parse_rfc3339(b: &[u8]) -> Option<(i64, usize)> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let year = two_digits(b[0], b[1])? * 100 + two_digits(b[2], b[3])?;
-    let month = two_digits(b[5], b[6])?;
-    let day = two_digits(b[8], b[9])?;
+    let days = rfc3339_days(&b[..10])?;
     let (h, mi, s) = (
         two_digits(b[11], b[12])?,
         two_digits(b[14], b[15])?,
         two_digits(b[17], b[18])?,
     );
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || mi > 59 || s > 60 {
+    if h > 23 || mi > 59 || s > 60 {
         return None;
     }
     let mut i = 19;
@@ -100,7 +123,6 @@ pub fn parse_rfc3339(b: &[u8]) -> Option<(i64, usize)> {
             _ => {}
         }
     }
-    let days = days_from_civil(i64::from(year), month, day);
     let secs = days * 86_400 + i64::from(h * 3600 + mi * 60 + s) - offset;
     Some((secs, i))
 }
@@ -323,6 +345,39 @@ impl SyslogClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The remembered date never leaks into another: alternating dates, and
+    /// bad dates between good ones, each come out as if read alone.
+    #[test]
+    fn remembered_date_is_only_used_for_the_same_date() {
+        let stamps: [&[u8]; 6] = [
+            b"2026-11-01T00:00:00Z",
+            b"2026-11-02T00:00:00Z",
+            b"2026-11-01T23:59:59+01:00",
+            b"2026-13-01T00:00:00Z",
+            b"2026-11-01T00:00:00Z",
+            b"2026-02-30T00:00:00Z",
+        ];
+        let want = [
+            Some(1_793_491_200),
+            Some(1_793_577_600),
+            Some(1_793_573_999),
+            None,
+            Some(1_793_491_200),
+            // days_from_civil is proleptic: Feb 30 is Mar 2, as before.
+            Some(1_772_409_600),
+        ];
+        for _ in 0..2 {
+            for (stamp, want) in stamps.iter().zip(want) {
+                assert_eq!(
+                    parse_rfc3339(stamp).map(|(t, _)| t),
+                    want,
+                    "{}",
+                    String::from_utf8_lossy(stamp)
+                );
+            }
+        }
+    }
 
     #[test]
     fn civil_round_trip() {
