@@ -568,6 +568,30 @@ mod tests {
         }
     }
 
+    /// Postfix prefixes every recipient restriction with `Recipient address
+    /// rejected:`, and answers a refused sender at RCPT too (the default
+    /// smtpd_delay_reject): as the classifier sees them in a log line, with
+    /// the `(in reply to RCPT TO command)` stage, none of these is an unknown
+    /// user, and a refused sender never suppresses the recipient.
+    #[test]
+    fn postfix_restriction_prefixes_are_not_user_unknown() {
+        use Class::*;
+        use Reason::*;
+        let cases: &[(&str, Class, Reason)] = &[
+            ("450 4.2.0 <a@b.example>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/b.example.html (in reply to RCPT TO command)", Soft, Greylisted),
+            ("SMTP error from remote mail server after RCPT TO:<a@b.example>: 450 4.2.0 <a@b.example>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/b.example.html", Soft, Greylisted),
+            ("554 5.7.1 <news@shop.example>: Sender address rejected: Access denied (in reply to RCPT TO command)", Block, Rejected),
+            ("550 5.1.0 <news@shop.example>: Sender address rejected: Domain not found (in reply to RCPT TO command)", Block, Rejected),
+            ("550 5.7.1 <a@b.example>: Recipient address rejected: Message rejected due to spam (in reply to RCPT TO command)", Block, SpamDetected),
+            ("554 5.7.1 <a@b.example>: Recipient address rejected: Policy rejection (in reply to RCPT TO command)", Block, Blocked),
+            // The words that do say so still do.
+            ("550 5.1.1 <a@b.example>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)", Hard, UserUnknown),
+        ];
+        for (text, class, reason) in cases {
+            assert_eq!(verdict(text), (*class, *reason), "{text}");
+        }
+    }
+
     /// Keeps the table honest: every built-in rule carries at least one
     /// real-looking example, and each example is decided by that very rule
     /// (not by an earlier one that shadows it).
