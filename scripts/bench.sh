@@ -33,7 +33,8 @@ bytes=$(stat -c %s "$log")
 mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
 cat "$log" > /dev/null
 
-# name -> "command line" (run with eval: the .gz and file names are ours).
+# name -> command line, split into words when run (so DIR must not hold
+# spaces).
 names=(wc grep t1 t2 zcat gz)
 declare -A cmd=(
     [wc]="wc -l $log"

@@ -282,13 +282,18 @@ pub struct ChunkOutput {
     pub warnings: Vec<String>,
 }
 
+/// The most events [`parse_chunk`] reserves room for up front (a 4 MiB chunk's worth).
+const MAX_EVENTS_RESERVED: usize = 8192;
+
 /// Runs a line parser over every line of a chunk (which ends at a line end, or
 /// at the end of the input). CR before LF is dropped; blank lines are ignored.
 pub fn parse_chunk(chunk: &[u8], mut parse_line: impl FnMut(&[u8]) -> Parsed) -> ChunkOutput {
     // Room for the events a chunk of a busy log gives (about one per 600
-    // bytes): growing a large vector by doubling copies it each time.
+    // bytes): growing a large vector by doubling copies it each time. Capped:
+    // the pipeline's chunks are at most a few MiB, but a caller may hand a
+    // whole document, and memory is taken only as events come.
     let mut out = ChunkOutput {
-        events: Vec::with_capacity(chunk.len() / 512),
+        events: Vec::with_capacity((chunk.len() / 512).min(MAX_EVENTS_RESERVED)),
         ..ChunkOutput::default()
     };
     let mut line_no: u32 = 0;
