@@ -73,11 +73,7 @@ fn mix(c: &mut Criterion) {
 
     c.bench_function("compile built-in rules", |b| {
         b.iter(|| {
-            let file = bouncectl::classify::rules::RulesFile::from_toml(
-                bouncectl::classify::rules::BUILTIN,
-                "built-in rules",
-            )
-            .expect("built-in rules parse");
+            let file = bouncectl::classify::rules::builtin_table().expect("built-in rules parse");
             black_box(Classifier::compile(vec![("built-in".into(), file)]).expect("compile"))
         })
     });

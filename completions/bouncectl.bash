@@ -239,7 +239,7 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__classify)
-            opts="-f -q -h -V --format --rules --threads --quiet --now --chunk-size --config --help --version"
+            opts="-f -q -h -V --format --rules --stage --explain --threads --quiet --now --chunk-size --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -255,6 +255,10 @@ _bouncectl() {
                     ;;
                 --rules)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stage)
+                    COMPREPLY=($(compgen -W "connect helo mail rcpt data" -- "${cur}"))
                     return 0
                     ;;
                 --threads)

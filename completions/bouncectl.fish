@@ -103,13 +103,19 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -s q -l qui
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -s V -l version -d 'Print version'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand classify" -s f -l format -d 'Output format' -r -f -a "table\t'Aligned columns for a person'
-json\t'JSON Lines: one object per input (input, class, reason, code, status, rule, deferral)'
-tsv\t'Tab-separated: input, class, reason, code, status, rule, deferral'"
+json\t'JSON Lines: one object per input (input, class, reason, code, status, stage, rule, matched, deferral)'
+tsv\t'Tab-separated: input, class, reason, code, status, rule, deferral, stage, matched'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand classify" -l rules -d 'Classification rules (TOML, the format of the built-in table) tried before the built-in ones; a rule reusing a built-in id replaces it' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand classify" -l stage -d 'The SMTP command the reply answered, when the text does not say (Postfix\'s "(in reply to RCPT TO command)" and Exim\'s "after RCPT TO:" in the text win). A 5xx to connect, helo or mail is a block; only a failure about the recipient can be hard' -r -f -a "connect\t'The server\'s greeting'
+helo\t'HELO / EHLO'
+mail\t'MAIL FROM'
+rcpt\t'RCPT TO'
+data\t'DATA and end of data'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand classify" -l threads -d 'Parser threads [default: the number of CPUs]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand classify" -l now -d 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand classify" -l chunk-size -d 'Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand classify" -l config -d 'Config file (TOML) [default: $XDG_CONFIG_HOME/bouncectl/config.toml, else ~/.config/bouncectl/config.toml, when it exists]' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand classify" -l explain -d 'Print the decision path of each text: codes found, stage and where it came from, the table and rule that decided, the words matched, and what the stage changed (with --format json: extra fields)'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand classify" -s q -l quiet -d 'Print no progress bar and no warnings on stderr'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand classify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand classify" -s V -l version -d 'Print version'

@@ -602,6 +602,8 @@ Examples:
   bouncectl classify '550-5.1.1 The email account that you tried to reach does not exist'
   bouncectl classify --format json < replies.txt    one JSON object per input line
   bouncectl classify --rules my-rules.toml '550 5.7.1 blocked by policy X7'
+  bouncectl classify --explain '550 Administrative prohibition (in reply to end of DATA command)'
+  bouncectl classify --stage mail '553 sorry, that domain isn't in my list'
 
 `--help` lists the reasons, their default classes and the deferral labels.";
 
@@ -610,10 +612,38 @@ Examples:
 pub enum ClassifyFormat {
     /// Aligned columns for a person
     Table,
-    /// JSON Lines: one object per input (input, class, reason, code, status, rule, deferral)
+    /// JSON Lines: one object per input (input, class, reason, code, status, stage, rule, matched, deferral)
     Json,
-    /// Tab-separated: input, class, reason, code, status, rule, deferral
+    /// Tab-separated: input, class, reason, code, status, rule, deferral, stage, matched
     Tsv,
+}
+
+/// The SMTP stages `classify --stage` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StageArg {
+    /// The server's greeting
+    Connect,
+    /// HELO / EHLO
+    Helo,
+    /// MAIL FROM
+    Mail,
+    /// RCPT TO
+    Rcpt,
+    /// DATA and end of data
+    Data,
+}
+
+impl From<StageArg> for crate::model::Stage {
+    fn from(s: StageArg) -> Self {
+        use crate::model::Stage;
+        match s {
+            StageArg::Connect => Stage::Connect,
+            StageArg::Helo => Stage::Helo,
+            StageArg::Mail => Stage::Mail,
+            StageArg::Rcpt => Stage::Rcpt,
+            StageArg::Data => Stage::Data,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -630,6 +660,19 @@ pub struct ClassifyArgs {
     /// before the built-in ones; a rule reusing a built-in id replaces it
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
+
+    /// The SMTP command the reply answered, when the text does not say
+    /// (Postfix's "(in reply to RCPT TO command)" and Exim's "after RCPT TO:"
+    /// in the text win). A 5xx to connect, helo or mail is a block; only a
+    /// failure about the recipient can be hard
+    #[arg(long, value_enum, value_name = "STAGE")]
+    pub stage: Option<StageArg>,
+
+    /// Print the decision path of each text: codes found, stage and where it
+    /// came from, the table and rule that decided, the words matched, and
+    /// what the stage changed (with --format json: extra fields)
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// `2%`, `2.5%` or `0.02` → 0.02.

@@ -4,7 +4,7 @@
 
 use crate::model::{
     Attempt, AttemptParts, AttemptStatus, Class, Deferral, Event, EventKind, MsgId, Outcome, Reason, Scope,
-    SuppressCause, Verdict,
+    Stage, SuppressCause, Verdict,
 };
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,10 @@ pub struct Delivery<'a> {
     pub reason: Option<Reason>,
     /// The rule that decided the reason.
     pub rule: Option<&'static str>,
+    /// The SMTP stage the deciding reply answered, when known.
+    pub stage: Option<Stage>,
+    /// The words of the rule found in the reply (see [`Verdict::matched`]).
+    pub matched: Option<&'static str>,
     pub status_code: Option<&'a str>,
     pub diagnostic: &'a str,
     /// Deferral attempts before the outcome.
@@ -264,6 +268,8 @@ impl Correlator {
             outcome,
             reason: attempt.verdict.map(|v| v.reason),
             rule: attempt.verdict.map(|v| v.rule),
+            stage: attempt.verdict.and_then(|v| v.stage),
+            matched: attempt.verdict.and_then(|v| v.matched),
             status_code: attempt.status_code(),
             diagnostic: attempt.diagnostic(),
             deferrals: state.deferrals,
@@ -282,8 +288,8 @@ impl Correlator {
         sink.delivery(delivery);
     }
 
-    /// Exim `** addr: retry timeout exceeded`: this recipient bounces (soft,
-    /// reason `expired`) with its last deferral's text. A recipient whose
+    /// Exim `** addr: retry timeout exceeded`: this recipient bounces with
+    /// its last deferral's cause (see [`expiry_verdict`]) and text. A recipient whose
     /// deferrals the log did not show still bounces: the line is final.
     fn expire_rcpt(&mut self, msg: MsgId, ts: i64, rcpt: &str, source: usize, sink: &mut impl Sink) {
         let message = self.messages.entry(msg).or_default();
@@ -305,13 +311,17 @@ impl Correlator {
         }
         state.done = true;
         let last = state.last.take();
+        let (class, reason, rule) =
+            expiry_verdict(last.as_ref().and_then(|a| a.verdict), "exim.retry-timeout");
         sink.delivery(Delivery {
             msg,
             rcpt,
             sender: message.sender.as_deref(),
-            outcome: Outcome::Bounced(Class::Soft),
-            reason: Some(Reason::Expired),
-            rule: Some("exim.retry-timeout"),
+            outcome: Outcome::Bounced(class),
+            reason: Some(reason),
+            rule: Some(rule),
+            stage: last.as_ref().and_then(|a| a.verdict).and_then(|v| v.stage),
+            matched: last.as_ref().and_then(|a| a.verdict).and_then(|v| v.matched),
             status_code: last.as_ref().and_then(Attempt::status_code),
             diagnostic: last.as_ref().map_or("", Attempt::diagnostic),
             deferrals: state.deferrals,
@@ -325,7 +335,7 @@ impl Correlator {
     }
 
     /// Postfix qmgr `status=expired`: every still-pending recipient bounces
-    /// (soft, reason `expired`), with the last deferral's text as diagnostic.
+    /// with its last deferral's cause (see [`expiry_verdict`]) and text.
     fn expire(&mut self, msg: MsgId, ts: i64, sink: &mut impl Sink) {
         let Some(message) = self.messages.get_mut(&msg) else {
             self.stats.expired_unknown += 1;
@@ -347,13 +357,16 @@ impl Correlator {
         expired.sort_by(|a, b| a.1.rcpt().cmp(b.1.rcpt()));
         for (state, last) in expired {
             state.done = true;
+            let (class, reason, rule) = expiry_verdict(last.verdict, "postfix.expired");
             sink.delivery(Delivery {
                 msg,
                 rcpt: last.rcpt(),
                 sender: message.sender.as_deref(),
-                outcome: Outcome::Bounced(Class::Soft),
-                reason: Some(Reason::Expired),
-                rule: Some("postfix.expired"),
+                outcome: Outcome::Bounced(class),
+                reason: Some(reason),
+                rule: Some(rule),
+                stage: last.verdict.and_then(|v| v.stage),
+                matched: last.verdict.and_then(|v| v.matched),
                 status_code: last.status_code(),
                 diagnostic: last.diagnostic(),
                 deferrals: state.deferrals,
@@ -426,6 +439,11 @@ pub struct VerdictSnapshot {
     pub reason: Reason,
     pub rule: String,
     pub deferral: Option<Deferral>,
+    /// Added after the first snapshots were stored: absent in those.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
 }
 
 fn scope_of(local: bool) -> Scope {
@@ -468,6 +486,8 @@ impl AttemptSnapshot {
                 reason: v.reason,
                 rule: v.rule.into(),
                 deferral: v.deferral,
+                stage: v.stage,
+                matched: v.matched.map(String::from),
             }),
         }
     }
@@ -480,10 +500,9 @@ impl AttemptSnapshot {
             relay: self.relay.as_deref().map(str::as_bytes),
             diagnostic: self.diagnostic.as_bytes(),
             verdict: self.verdict.as_ref().map(|v| Verdict {
-                class: v.class,
-                reason: v.reason,
-                rule: intern_rule(&v.rule),
-                deferral: v.deferral,
+                stage: v.stage,
+                matched: v.matched.as_deref().map(intern_rule),
+                ..Verdict::new(v.class, v.reason, intern_rule(&v.rule), v.deferral)
             }),
             status_code: self.status_code.as_deref(),
         })
@@ -559,6 +578,39 @@ impl Correlator {
     }
 }
 
+/// What a delivery that gave up (expired) was, from its last deferral: the
+/// expiry only says that retrying stopped, the deferrals say why.
+/// - After sender-side refusals (refused to talk, blocklist, reputation,
+///   rate limit: a `block` deferral) it is a block, which never suppresses:
+///   the recipient was never judged.
+/// - After a recipient-state reason (mailbox full, a 4xx user unknown, ...)
+///   it is soft with that reason, so the soft streak sees what it was.
+/// - After timeouts, network trouble or nothing known it is soft `expired`,
+///   decided by `rule` (the expiry line).
+fn expiry_verdict(last: Option<Verdict>, rule: &'static str) -> (Class, Reason, &'static str) {
+    match last {
+        Some(v) if v.class == Class::Block => (Class::Block, v.reason, v.rule),
+        Some(v)
+            if matches!(
+                v.reason,
+                Reason::MailboxFull
+                    | Reason::SystemFull
+                    | Reason::MesgTooBig
+                    | Reason::ExceedLimit
+                    | Reason::UserUnknown
+                    | Reason::HostUnknown
+                    | Reason::HasMoved
+                    | Reason::NotAccept
+                    | Reason::Suspend
+                    | Reason::Filtered
+            ) =>
+        {
+            (Class::Soft, v.reason, v.rule)
+        }
+        _ => (Class::Soft, Reason::Expired, rule),
+    }
+}
+
 fn flush_pending(msg: MsgId, message: Message, sink: &mut impl Sink) {
     let notification = message.is_notification();
     let mut pending: Vec<(RcptState, Attempt)> = message
@@ -577,6 +629,8 @@ fn flush_pending(msg: MsgId, message: Message, sink: &mut impl Sink) {
             outcome: Outcome::Pending,
             reason: last.verdict.map(|v| v.reason),
             rule: last.verdict.map(|v| v.rule),
+            stage: last.verdict.and_then(|v| v.stage),
+            matched: last.verdict.and_then(|v| v.matched),
             status_code: last.status_code(),
             diagnostic: last.diagnostic(),
             deferrals: state.deferrals,
@@ -638,12 +692,7 @@ mod tests {
             scope: Scope::Outbound,
             relay: None,
             diagnostic: b"",
-            verdict: class.map(|class| Verdict {
-                class,
-                reason: Reason::UserUnknown,
-                rule: "t",
-                deferral: None,
-            }),
+            verdict: class.map(|class| Verdict::new(class, Reason::UserUnknown, "t", None)),
             status_code: None,
         }))
     }
@@ -688,17 +737,52 @@ mod tests {
         assert_eq!(out.deliveries[0].sender.as_deref(), Some("me@x"));
     }
 
+    fn deferred(rcpt: &str, class: Class, reason: Reason) -> EventKind {
+        EventKind::Attempt(Attempt::new(AttemptParts {
+            rcpt: rcpt.as_bytes(),
+            status: AttemptStatus::Deferred,
+            scope: Scope::Outbound,
+            relay: None,
+            diagnostic: b"",
+            verdict: Some(Verdict::new(class, reason, "t", None)),
+            status_code: None,
+        }))
+    }
+
+    /// Issue 14: an expiry keeps the cause of its last deferral. Refused
+    /// by a blocklist until it gave up: a block, which suppresses no one;
+    /// a full mailbox: soft `mailboxfull`; timeouts: soft `expired`.
+    #[test]
+    fn expiry_keeps_the_cause_of_the_last_deferral() {
+        let out = run(vec![
+            ("AAAAA1", deferred("a@b", Class::Soft, Reason::NetworkError)),
+            ("AAAAA1", deferred("a@b", Class::Block, Reason::Blocked)),
+            ("AAAAA1", deferred("c@d", Class::Soft, Reason::MailboxFull)),
+            ("AAAAA1", deferred("e@f", Class::Soft, Reason::NetworkError)),
+            ("AAAAA1", deferred("g@h", Class::Block, Reason::Speeding)),
+            ("AAAAA1", EventKind::Expired),
+        ]);
+        let outcomes: Vec<_> = out
+            .deliveries
+            .iter()
+            .map(|d| (d.rcpt.as_str(), d.outcome, d.reason))
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                ("a@b", Outcome::Bounced(Class::Block), Some(Reason::Blocked)),
+                ("c@d", Outcome::Bounced(Class::Soft), Some(Reason::MailboxFull)),
+                ("e@f", Outcome::Bounced(Class::Soft), Some(Reason::Expired)),
+                ("g@h", Outcome::Bounced(Class::Block), Some(Reason::Speeding)),
+            ]
+        );
+    }
+
     #[test]
     fn expiry_bounces_every_pending_recipient() {
         let out = run(vec![
-            (
-                "AAAAA1",
-                attempt("a@b", AttemptStatus::Deferred, Some(Class::Soft)),
-            ),
-            (
-                "AAAAA1",
-                attempt("c@d", AttemptStatus::Deferred, Some(Class::Soft)),
-            ),
+            ("AAAAA1", deferred("a@b", Class::Soft, Reason::NetworkError)),
+            ("AAAAA1", deferred("c@d", Class::Soft, Reason::Undefined)),
             ("AAAAA1", attempt("e@f", AttemptStatus::Sent, None)),
             ("AAAAA1", EventKind::Expired),
             ("AAAAA1", EventKind::Removed),

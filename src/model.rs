@@ -244,6 +244,85 @@ pub struct Verdict {
     /// Why mail waits, when the reply is a deferral cause we name
     /// (rate limit, greylisting, timeout, ...).
     pub deferral: Option<Deferral>,
+    /// The SMTP command the reply answered, when the input says so.
+    pub stage: Option<Stage>,
+    /// The words of the rule that were found in the text (the first of its
+    /// `any` texts present), when a text rule decided.
+    pub matched: Option<&'static str>,
+}
+
+impl Verdict {
+    /// A verdict with no stage and no matched words (inputs that carry
+    /// their own classification, such as an ESP's or a stored one).
+    pub fn new(class: Class, reason: Reason, rule: &'static str, deferral: Option<Deferral>) -> Verdict {
+        Verdict {
+            class,
+            reason,
+            rule,
+            deferral,
+            stage: None,
+            matched: None,
+        }
+    }
+
+    /// Whether no phrase and no known enhanced status decided: only the bare
+    /// reply code, or nothing at all. Such a bounce is never hard; the report
+    /// counts them apart so that the share of undecided bounces shows.
+    pub fn is_undecided(&self) -> bool {
+        is_undecided_rule(self.rule)
+    }
+}
+
+/// [`Verdict::is_undecided`] for a stored rule id.
+pub fn is_undecided_rule(rule: &str) -> bool {
+    rule == "undefined" || rule.starts_with("reply.")
+}
+
+/// The SMTP command a reply answered (RFC 5321 §3): where in the dialogue
+/// the failure happened. Only a failure at RCPT, or one that names the
+/// recipient, is about the recipient; a refusal of the connection, of HELO
+/// or of MAIL FROM is about us, the sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// The server's greeting (Postfix: `refused to talk to me`).
+    Connect,
+    /// HELO / EHLO (and STARTTLS within it).
+    Helo,
+    /// MAIL FROM.
+    Mail,
+    /// RCPT TO.
+    Rcpt,
+    /// DATA, the message body and end of data (BDAT).
+    Data,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] = [Stage::Connect, Stage::Helo, Stage::Mail, Stage::Rcpt, Stage::Data];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Connect => "connect",
+            Stage::Helo => "helo",
+            Stage::Mail => "mail",
+            Stage::Rcpt => "rcpt",
+            Stage::Data => "data",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        let s = s.trim();
+        Stage::ALL
+            .iter()
+            .copied()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Whether a delivery leaves our infrastructure (counts in the rates by default).

@@ -180,7 +180,7 @@ fn event() -> impl Strategy<Value = Event> {
                 relay: Some(b"mx.x.org"),
                 diagnostic: b"550 5.1.1 gone \xff\n\x1b[0m",
                 verdict: (status != AttemptStatus::Sent)
-                    .then_some(Verdict { class, reason: Reason::UserUnknown, rule: "t", deferral: None }),
+                    .then_some(Verdict::new(class, Reason::UserUnknown, "t", None)),
                 status_code: Some("5.1.1"),
             }))
         }),

@@ -10,8 +10,9 @@
 
 pub mod codes;
 pub mod rules;
+pub mod stage;
 
-use crate::model::{Class, Deferral, Reason, Verdict};
+use crate::model::{Class, Deferral, Reason, Stage, Verdict};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 pub use codes::Status;
 use regex::bytes::Regex;
@@ -32,10 +33,51 @@ pub struct Classified {
     pub status: Option<Status>,
     /// Why mail waits, when this reply defers it (see [`Deferral`]).
     pub deferral: Option<Deferral>,
+    /// Which table decided.
+    pub table: Table,
+    /// Where the stage came from, when there is one.
+    pub stage_from: Option<StageFrom>,
+    /// Why the stage changed the table's answer (`classify --explain`).
+    pub adjusted: Option<&'static str>,
+}
+
+/// The table that decided a text (DESIGN.md §1 order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// A text rule (phrases, provider codes).
+    Text,
+    /// The RFC 3463 enhanced status table.
+    Status,
+    /// The basic reply code table: no phrase and no known status.
+    Reply,
+    /// Nothing matched.
+    Nothing,
+}
+
+impl Table {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Table::Text => "text rule",
+            Table::Status => "enhanced status table",
+            Table::Reply => "reply code table",
+            Table::Nothing => "nothing matched",
+        }
+    }
+}
+
+/// Where a stage came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageFrom {
+    /// The text's own words (the phrase that named it).
+    Text(&'static str),
+    /// The caller (`classify --stage`, a DSN or an export field).
+    Given,
 }
 
 struct CompiledRule {
     id: &'static str,
+    /// Literal ids of `any`, in the file's order (for the matched words).
+    any: Box<[u32]>,
     /// Literal ids (see `Classifier::matcher`) that must all / must not occur.
     all: Box<[u32]>,
     none: Box<[u32]>,
@@ -115,6 +157,8 @@ pub struct Classifier {
     /// Rules without `any` (decided by codes alone): candidates for every text.
     always: Box<[u32]>,
     literals: usize,
+    /// Literal i's text (lower-cased), for the matched words of a verdict.
+    literal_texts: Box<[&'static str]>,
     statuses: Vec<CompiledCode<StatusPattern>>,
     replies: Vec<CompiledCode<CodePattern>>,
 }
@@ -170,8 +214,8 @@ impl Classifier {
     pub fn builtin() -> &'static Classifier {
         static BUILTIN: OnceLock<Classifier> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            let file = RulesFile::from_toml(rules::BUILTIN, BUILTIN_ORIGIN)
-                .unwrap_or_else(|e| panic!("the built-in rules table is broken: {e}"));
+            let file =
+                rules::builtin_table().unwrap_or_else(|e| panic!("the built-in rules table is broken: {e}"));
             Classifier::compile(vec![(BUILTIN_ORIGIN.to_string(), file)])
                 .unwrap_or_else(|e| panic!("the built-in rules table is broken: {e}"))
         })
@@ -180,7 +224,7 @@ impl Classifier {
     /// The built-in table with a user's rules file in front of it.
     pub fn with_user_rules(text: &str, origin: &str) -> Result<Classifier, RulesError> {
         let user = RulesFile::from_toml(text, origin)?;
-        let builtin = RulesFile::from_toml(rules::BUILTIN, BUILTIN_ORIGIN)?;
+        let builtin = rules::builtin_table()?;
         Classifier::compile(vec![
             (origin.to_string(), user),
             (BUILTIN_ORIGIN.to_string(), builtin),
@@ -300,10 +344,12 @@ impl Classifier {
                         selects[lit].push(index);
                     }
                 }
+                let any = rule.any.iter().map(|p| literals.intern(p)).collect();
                 let all = rule.all.iter().map(|p| literals.intern(p)).collect();
                 let none = rule.none.iter().map(|p| literals.intern(p)).collect();
                 rules.push(CompiledRule {
                     id: leak(rule.id),
+                    any,
                     all,
                     none,
                     regex,
@@ -388,6 +434,7 @@ impl Classifier {
             rules,
             matcher,
             literals: literals.texts.len(),
+            literal_texts: literals.texts.into_iter().map(leak).collect(),
             selects: selects.into_iter().map(Vec::into_boxed_slice).collect(),
             always: always.into(),
             statuses,
@@ -396,8 +443,15 @@ impl Classifier {
     }
 
     /// Classifies one diagnostic. `dsn` is a status code known from elsewhere
-    /// (Postfix `dsn=`), used when the text carries none.
+    /// (Postfix `dsn=`), used when the text carries none. The SMTP stage is
+    /// taken from the text's own words when it names one.
     pub fn classify(&self, text: &[u8], dsn: Option<Status>) -> Classified {
+        self.classify_at(text, dsn, None)
+    }
+
+    /// [`Classifier::classify`] with a stage known from elsewhere (`classify
+    /// --stage`, a DSN, an export field); the text's own stage words win.
+    pub fn classify_at(&self, text: &[u8], dsn: Option<Status>, given: Option<Stage>) -> Classified {
         let code = codes::find_reply_code(text);
         let status = match codes::find_status(text) {
             // A `2.x.x` inside a failure reply is a version number or the
@@ -405,35 +459,59 @@ impl Classifier {
             Some(s) if s.class == 2 && code.is_some_and(|c| c >= 400) => dsn,
             found => found.or(dsn),
         };
+        let stage_from = match stage::stage_marker(text) {
+            Some(marker) => Some(StageFrom::Text(marker)),
+            None => given.map(|_| StageFrom::Given),
+        };
+        let stage = stage::find_stage(text).or(given);
         let reply_class = code.map(|c| (c / 100) as u8).or(status.map(|s| s.class));
-        let decide = |id: &'static str, reason: Reason, class: Option<Class>, deferral: Option<Deferral>| {
+        let decide = |table: Table,
+                      id: &'static str,
+                      matched: Option<&'static str>,
+                      reason: Reason,
+                      class: Option<Class>,
+                      deferral: Option<Deferral>| {
             let deferral = deferral.or_else(|| reason.deferral());
+            let mut verdict = Verdict {
+                class: class.unwrap_or_else(|| reason.class_for_code(reply_class)),
+                reason,
+                rule: id,
+                deferral,
+                stage,
+                matched,
+            };
+            let adjusted = settle(&mut verdict, table, reply_class, status);
             Classified {
-                verdict: Verdict {
-                    class: class.unwrap_or_else(|| reason.class_for_code(reply_class)),
-                    reason,
-                    rule: id,
-                    deferral,
-                },
+                verdict,
                 code,
                 status,
                 deferral,
+                table,
+                stage_from,
+                adjusted,
             }
         };
-        if let Some(rule) = self.match_text(text, code, status) {
-            return decide(rule.id, rule.reason, rule.class, rule.deferral);
+        if let Some((rule, matched)) = self.match_text(text, code, status) {
+            return decide(
+                Table::Text,
+                rule.id,
+                matched,
+                rule.reason,
+                rule.class,
+                rule.deferral,
+            );
         }
         if let Some(s) = status {
             if let Some(hit) = self.statuses.iter().find(|e| e.pattern.matches(s)) {
-                return decide(hit.id, hit.reason, hit.class, hit.deferral);
+                return decide(Table::Status, hit.id, None, hit.reason, hit.class, hit.deferral);
             }
         }
         if code.is_some() || status.is_some() {
             if let Some(hit) = self.replies.iter().find(|e| e.pattern.matches(code, status)) {
-                return decide(hit.id, hit.reason, hit.class, hit.deferral);
+                return decide(Table::Reply, hit.id, None, hit.reason, hit.class, hit.deferral);
             }
         }
-        decide("undefined", Reason::Undefined, None, None)
+        decide(Table::Nothing, "undefined", None, Reason::Undefined, None, None)
     }
 
     /// Ids of the text rules, in the order they are tried.
@@ -441,7 +519,12 @@ impl Classifier {
         self.rules.iter().map(|r| r.id)
     }
 
-    fn match_text(&self, text: &[u8], code: Option<u16>, status: Option<Status>) -> Option<&CompiledRule> {
+    fn match_text(
+        &self,
+        text: &[u8],
+        code: Option<u16>,
+        status: Option<Status>,
+    ) -> Option<(&CompiledRule, Option<&'static str>)> {
         SCRATCH.with_borrow_mut(
             |Scratch {
                  seen,
@@ -467,17 +550,92 @@ impl Classifier {
                 candidates.sort_unstable();
                 candidates.dedup();
                 let seen = &seen[..];
-                candidates.iter().map(|&i| &self.rules[i as usize]).find(|rule| {
+                let rule = candidates.iter().map(|&i| &self.rules[i as usize]).find(|rule| {
                     (rule.codes.is_empty() || rule.codes.iter().any(|p| p.matches(code, status)))
                         && (rule.statuses.is_empty()
                             || status.is_some_and(|s| rule.statuses.iter().any(|p| p.matches(s))))
                         && rule.all.iter().all(|&l| is_set(seen, l))
                         && !rule.none.iter().any(|&l| is_set(seen, l))
                         && rule.regex.as_ref().is_none_or(|r| r.is_match(text))
-                })
+                })?;
+                let matched = rule
+                    .any
+                    .iter()
+                    .find(|&&l| is_set(seen, l))
+                    .and_then(|&l| self.literal_texts.get(l as usize).copied());
+                Some((rule, matched))
             },
         )
     }
+}
+
+/// The evidence rules of DESIGN.md §1 applied to a table's answer: only a
+/// failure about the recipient can be hard. Returns why the answer changed.
+///
+/// - A bare reply code (no phrase, no known enhanced status) is a guess, and
+///   no guess suppresses at once: it is never hard (the soft streak may
+///   still suppress).
+/// - A permanent (5xx) answer to the greeting, HELO or MAIL FROM refuses us,
+///   the sender, not the recipient: a block. A `notaccept` (RFC 7504 521 /
+///   null MX: the domain takes no mail at all) stays what it is.
+/// - A 5xx after DATA with neither recipient wording (a text rule) nor a
+///   recipient status (x.1.x, x.2.x) refuses the content or breaks a
+///   policy: a block. (A text rule's reason stands: `mesgtoobig` after DATA
+///   is still a message too big.)
+fn settle(
+    verdict: &mut Verdict,
+    table: Table,
+    reply_class: Option<u8>,
+    status: Option<Status>,
+) -> Option<&'static str> {
+    if !verdict.reason.is_bounce() || verdict.class == Class::Block {
+        return None;
+    }
+    let permanent = reply_class == Some(5);
+    match verdict.stage {
+        Some(stage @ (Stage::Connect | Stage::Helo | Stage::Mail))
+            if permanent && verdict.reason != Reason::NotAccept =>
+        {
+            verdict.class = Class::Block;
+            // What the message itself broke (its declared SIZE, a limit) is
+            // still what it was; only a recipient's or an undecided reason
+            // would misname a refusal of us.
+            if matches!(verdict.reason, Reason::MesgTooBig | Reason::ExceedLimit) {
+                return Some("a 5xx answer before RCPT refuses the message, not the recipient: block");
+            }
+            if stage == Stage::Mail {
+                verdict.reason = Reason::Rejected;
+                return Some(
+                    "a 5xx answer to MAIL FROM refuses our sender, not the recipient: block (rejected)",
+                );
+            }
+            verdict.reason = Reason::Blocked;
+            return Some(
+                "a 5xx answer to the greeting or HELO refuses our host, not the recipient: block (blocked)",
+            );
+        }
+        Some(Stage::Data)
+            if permanent
+                && (matches!(table, Table::Reply | Table::Nothing)
+                    || (verdict.class == Class::Hard
+                        && table == Table::Status
+                        && !status.is_some_and(|s| s.subject == 1 || s.subject == 2))) =>
+        {
+            verdict.class = Class::Block;
+            verdict.reason = Reason::PolicyViolation;
+            return Some(
+                "a 5xx after DATA with neither recipient wording nor a recipient status refuses the content or breaks a policy: block (policyviolation)",
+            );
+        }
+        _ => {}
+    }
+    if table == Table::Reply && verdict.class == Class::Hard {
+        verdict.class = Class::Soft;
+        return Some(
+            "a bare reply code is a guess and never hard: soft (suppressed only by the soft streak)",
+        );
+    }
+    None
 }
 
 /// A multi-line SMTP reply joined into one log line repeats its code on every
@@ -597,7 +755,7 @@ mod tests {
     /// (not by an earlier one that shadows it).
     #[test]
     fn every_builtin_rule_decides_its_examples() {
-        let file = RulesFile::from_toml(rules::BUILTIN, "built-in rules").unwrap();
+        let file = rules::builtin_table().unwrap();
         let classifier = Classifier::builtin();
         let mut failures = Vec::new();
         for rule in &file.rules {
@@ -620,7 +778,7 @@ mod tests {
 
     #[test]
     fn rule_ids_are_unique_across_the_three_tables() {
-        let file = RulesFile::from_toml(rules::BUILTIN, "built-in rules").unwrap();
+        let file = rules::builtin_table().unwrap();
         let mut seen = HashSet::new();
         for id in file.rules.iter().map(|r| r.id.clone()) {
             assert!(seen.insert(id.clone()), "duplicate rule id {id}");
@@ -806,7 +964,7 @@ mod lazy_regex_tests {
 
     #[test]
     fn every_builtin_regex_compiles() {
-        let file = RulesFile::from_toml(rules::BUILTIN, BUILTIN_ORIGIN).unwrap();
+        let file = rules::builtin_table().unwrap();
         for rule in file.rules {
             if let Some(r) = rule.regex {
                 let lazy = LazyRegex {

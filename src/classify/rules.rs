@@ -5,8 +5,33 @@ use crate::classify::codes::Status;
 use crate::model::{Class, Deferral, Reason};
 use serde::Deserialize;
 
-/// The built-in rules (`rules/builtin.toml`), compiled into the binary.
-pub const BUILTIN: &str = include_str!("../../rules/builtin.toml");
+/// The built-in rules files, compiled into the binary, in the order their
+/// text rules are tried: the providers' documented replies first (their codes
+/// are the strongest evidence), then the phrasings of other languages (so
+/// that a reply in another language is not decided by a code-only rule of
+/// the general table), then the general English phrasings with the status
+/// and reply code tables. The status and reply tables are tried after every
+/// text rule of all files.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    (
+        "rules/provider-replies.toml",
+        include_str!("../../rules/provider-replies.toml"),
+    ),
+    ("rules/languages.toml", include_str!("../../rules/languages.toml")),
+    ("rules/builtin.toml", include_str!("../../rules/builtin.toml")),
+];
+
+/// The built-in files as one table (a rule id may appear once in all of them).
+pub fn builtin_table() -> Result<RulesFile, RulesError> {
+    let mut table = RulesFile::default();
+    for (origin, text) in BUILTIN_FILES {
+        let file = RulesFile::from_toml(text, origin)?;
+        table.rules.extend(file.rules);
+        table.statuses.extend(file.statuses);
+        table.replies.extend(file.replies);
+    }
+    Ok(table)
+}
 
 /// A rules file, built-in or `--rules FILE`.
 #[derive(Debug, Default, Deserialize)]
@@ -234,7 +259,7 @@ mod tests {
 
     #[test]
     fn builtin_table_parses() {
-        let rules = RulesFile::from_toml(BUILTIN, "builtin").unwrap();
+        let rules = builtin_table().unwrap();
         assert!(rules.rules.len() > 20);
         assert!(!rules.statuses.is_empty());
     }

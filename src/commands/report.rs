@@ -78,6 +78,8 @@ pub fn from_state(store: &mut dyn Store, settings: Settings, since: Option<i64>)
                     },
                     reason: d.reason.as_deref().and_then(Reason::parse),
                     rule: d.rule.as_deref().map(intern_rule),
+                    stage: None,
+                    matched: None,
                     status_code: d.status_code.as_deref(),
                     diagnostic: &d.diagnostic,
                     deferrals: d.deferrals,
@@ -91,12 +93,12 @@ pub fn from_state(store: &mut dyn Store, settings: Settings, since: Option<i64>)
             }
             Replayed::Deferral(d) => {
                 let verdict = match (d.class, d.reason.as_deref().and_then(Reason::parse)) {
-                    (Some(class), Some(reason)) => Some(Verdict {
+                    (Some(class), Some(reason)) => Some(Verdict::new(
                         class,
                         reason,
-                        rule: intern_rule(d.rule.as_deref().unwrap_or("")),
-                        deferral: d.cause.as_deref().and_then(Deferral::parse),
-                    }),
+                        intern_rule(d.rule.as_deref().unwrap_or("")),
+                        d.cause.as_deref().and_then(Deferral::parse),
+                    )),
                     _ => None,
                 };
                 let attempt = Attempt::new(AttemptParts {

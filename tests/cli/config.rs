@@ -70,7 +70,7 @@ fn config_names_a_file_and_relative_paths_are_beside_it() {
         .args(["analyze", "-q", SAMPLE]));
     assert_eq!(code, 0, "{err}");
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("source,2019 CRM import,,4,0,3,1,0,0,1"), "{text}");
+    assert!(text.contains("source,2019 CRM import,,4,0,3,0,1,0,1"), "{text}");
     // The environment names one too.
     let (code, out, _) = run(bouncectl()
         .env("BOUNCECTL_CONFIG", &file)

@@ -301,12 +301,7 @@ pub fn decide(
             return (c.verdict, c.status.map(|s| s.to_string().into_boxed_str()));
         }
     }
-    let verdict = Verdict {
-        class: esp.class,
-        reason: esp.reason,
-        rule: esp.rule,
-        deferral: esp.reason.deferral(),
-    };
+    let verdict = Verdict::new(esp.class, esp.reason, esp.rule, esp.reason.deferral());
     (verdict, given.map(|s| s.to_string().into_boxed_str()))
 }
 
