@@ -20,6 +20,8 @@ pub struct StoredOutcome {
     /// `None`: delivered.
     pub class: Option<Class>,
     pub reason: Option<String>,
+    /// The classifier rule that decided the bounce (`userunknown.rcpt`, ...).
+    pub rule: Option<String>,
     pub status_code: Option<String>,
     pub diagnostic: String,
 }
@@ -119,6 +121,10 @@ pub struct Trigger {
     pub ts: i64,
     pub class: Cause,
     pub reason: Option<String>,
+    /// The classifier rule of the bounce (`None` for a signal, or when the
+    /// bounce was pruned or recorded before rules were kept). Not kept with
+    /// the address: the stores read it from the delivery `id` names.
+    pub rule: Option<String>,
     pub status_code: Option<String>,
     pub diagnostic: String,
 }
@@ -130,6 +136,7 @@ impl Trigger {
             ts: o.ts,
             class,
             reason: o.reason.clone(),
+            rule: o.rule.clone(),
             status_code: o.status_code.clone(),
             diagnostic: o.diagnostic.clone(),
         }
@@ -141,6 +148,7 @@ impl Trigger {
             ts: s.ts,
             class: s.kind,
             reason: s.detail.clone(),
+            rule: None,
             status_code: None,
             diagnostic: String::new(),
         }
@@ -272,6 +280,7 @@ mod tests {
             ts,
             class,
             reason: None,
+            rule: None,
             status_code: None,
             diagnostic: String::new(),
         }

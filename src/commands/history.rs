@@ -5,11 +5,12 @@
 //!
 //! `--format json` prints a `bouncectl.history/v1` document: `address`,
 //! `status` (`ok`, `at_risk`, `suppressed`, or `unknown` when the state has
-//! nothing), `soft_streak`, `suppressed` (`at`, `class`, `reason`,
+//! nothing), `soft_streak`, `suppressed` (`at`, `class`, `reason`, `rule`,
 //! `diagnostic`, or `null`), `counts_after` (outcomes up to this time no
 //! longer count, after an unsuppress) and `events[]` in time order: deliveries
 //! (`event: "delivery"`, `time`, `first_attempt`, `msg_id`, `outcome`,
-//! `reason`, `status_code`, `deferrals`, `diagnostic`, `source`,
+//! `reason`, `rule` (the classifier rule of a bounce), `status_code`,
+//! `deferrals`, `diagnostic`, `source`,
 //! `suppressed_here`, `violation`) and actions (`event: "unsuppress"`,
 //! `time`, `note`) and ESP signals (`event: "signal"`, `time`, `kind`:
 //! `complaint`, `unsubscribe` or `esp-suppressed`, `detail`: why the ESP had
@@ -21,7 +22,7 @@ use crate::cli::{HistoryArgs, HistoryFormat};
 use crate::output::sanitize;
 use crate::parse::timestamp::format_rfc3339;
 use crate::state::{AddressEvent, DeliveryRow, History, SignalRow, Stored};
-use crate::suppression::{Status, SIGNAL_ID};
+use crate::suppression::{Cause, Status, SIGNAL_ID};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -43,6 +44,7 @@ struct Suppressed<'a> {
     at: String,
     class: &'static str,
     reason: Option<&'a str>,
+    rule: Option<&'a str>,
     diagnostic: &'a str,
 }
 
@@ -55,6 +57,7 @@ enum Event<'a> {
         msg_id: &'a str,
         outcome: &'static str,
         reason: Option<&'a str>,
+        rule: Option<&'a str>,
         status_code: Option<&'a str>,
         deferrals: u32,
         diagnostic: &'a str,
@@ -166,6 +169,17 @@ fn marks(h: &History, id: i64, d: &DeliveryRow) -> (bool, bool) {
     (here, after)
 }
 
+/// Whether the delivery accepted mail at a later second than the hard
+/// bounce that suppressed the address (`suppress --contradicted`).
+fn contradicts(h: &History, d: &DeliveryRow) -> bool {
+    d.outcome == Stored::Delivered
+        && h.record
+            .as_ref()
+            .filter(|r| r.status == Status::Suppressed)
+            .and_then(|r| r.trigger.as_ref())
+            .is_some_and(|t| t.class == Cause::Hard && d.ts > t.ts)
+}
+
 fn status(h: &History) -> &'static str {
     match &h.record {
         Some(r) => r.status.as_str(),
@@ -188,6 +202,7 @@ fn json(address: &str, h: &History) -> Vec<u8> {
                 at: format_rfc3339(t.ts),
                 class: t.class.as_str(),
                 reason: t.reason.as_deref(),
+                rule: t.rule.as_deref(),
                 diagnostic: &t.diagnostic,
             }),
         counts_after: record.and_then(|r| r.counts_after).map(format_rfc3339),
@@ -202,6 +217,7 @@ fn json(address: &str, h: &History) -> Vec<u8> {
                         msg_id: &d.msg_id,
                         outcome: d.outcome.as_str(),
                         reason: d.reason.as_deref(),
+                        rule: d.rule.as_deref(),
                         status_code: d.status_code.as_deref(),
                         deferrals: d.deferrals,
                         diagnostic: &d.diagnostic,
@@ -275,8 +291,8 @@ fn table(address: &str, h: &History) -> Vec<u8> {
     let _ = writeln!(out, "{} · {headline}", sanitize(address));
     let _ = writeln!(
         out,
-        "{:<20}  {:<9}  {:<13}  {:<14}  {:<16}  diagnostic",
-        "time", "outcome", "reason", "message", "source"
+        "{:<20}  {:<9}  {:<13}  {:<22}  {:<14}  {:<16}  diagnostic",
+        "time", "outcome", "reason", "rule", "message", "source"
     );
     for item in items(h) {
         match item {
@@ -289,15 +305,18 @@ fn table(address: &str, h: &History) -> Vec<u8> {
                 let mut diagnostic = cut(&d.diagnostic, 70);
                 if here {
                     diagnostic = format!("[suppressed here] {diagnostic}");
+                } else if violation && contradicts(h, d) {
+                    diagnostic = format!("[delivered after the hard bounce: contradicted] {diagnostic}");
                 } else if violation {
                     diagnostic = format!("[sent after suppression] {diagnostic}");
                 }
                 let _ = writeln!(
                     out,
-                    "{:<20}  {:<9}  {:<13}  {:<14}  {:<16}  {}",
+                    "{:<20}  {:<9}  {:<13}  {:<22}  {:<14}  {:<16}  {}",
                     format_rfc3339(d.ts),
                     outcome,
                     d.reason.as_deref().unwrap_or("-"),
+                    cut(d.rule.as_deref().unwrap_or("-"), 22),
                     cut(&d.msg_id, 14),
                     cut(base_name(&d.source), 16),
                     diagnostic
@@ -313,10 +332,11 @@ fn table(address: &str, h: &History) -> Vec<u8> {
                 }
                 let _ = writeln!(
                     out,
-                    "{:<20}  {:<9}  {:<13}  {:<14}  {:<16}  {}",
+                    "{:<20}  {:<9}  {:<13}  {:<22}  {:<14}  {:<16}  {}",
                     format_rfc3339(sig.ts),
                     "signal",
                     sig.kind.as_str(),
+                    "-",
                     "-",
                     "-",
                     text
@@ -325,13 +345,16 @@ fn table(address: &str, h: &History) -> Vec<u8> {
             Item::Action(e) => {
                 let _ = writeln!(
                     out,
-                    "{:<20}  {:<9}  {:<13}  {:<14}  {:<16}  {}",
+                    "{:<20}  {:<9}  {:<13}  {:<22}  {:<14}  {:<16}  {}",
                     format_rfc3339(e.ts),
                     cut(&e.action, 9),
                     "-",
                     "-",
                     "-",
-                    cut(e.note.as_deref().unwrap_or(""), 70)
+                    "-",
+                    // The last column: a note (a contradiction's names two
+                    // times and a rule) is shown whole up to 160 characters.
+                    cut(e.note.as_deref().unwrap_or(""), 160)
                 );
             }
         }

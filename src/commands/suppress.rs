@@ -2,14 +2,24 @@
 //! analyzing the logs given, if any) in our formats and in the import formats
 //! of the ESPs (`shared/corpus/esp/ESP-FORMATS.md`).
 //!
-//! - `csv`: header `address,class,reason,first_seen,last_seen,bounces,diagnostic`;
+//! - `csv`: header `address,class,reason,first_seen,last_seen,bounces,diagnostic,rule`;
 //!   `first_seen`/`last_seen` are the first and last hard or soft bounce (RFC
-//!   3339 UTC), `bounces` their number; with `--include-at-risk` at-risk
-//!   addresses follow with class `soft` and their last bounce.
+//!   3339 UTC), `bounces` their number, `rule` the classifier rule of the
+//!   bounce that suppressed the address (empty for a signal such as a
+//!   complaint, or when that bounce was pruned); with `--include-at-risk`
+//!   at-risk addresses follow with class `soft` and their last bounce. The
+//!   new column is the last one, so that readers by position keep working.
 //! - `txt`: one address per line.
 //! - `json`: `{"schema": "bouncectl.suppression/v1", "suppressions": [{address,
-//!   status (suppressed | at_risk), class, reason, status_code, suppressed_at,
-//!   first_seen, last_seen, bounces, soft_streak, diagnostic}]}`.
+//!   status (suppressed | at_risk), class, reason, rule, status_code,
+//!   suppressed_at, first_seen, last_seen, bounces, soft_streak, diagnostic}]}`.
+//!
+//! With `--contradicted` every format lists only the addresses suppressed by
+//! a hard bounce that have a delivery stored after it; csv adds the columns
+//! `bounced_at,delivered_at` (the suppressing bounce, the first delivery
+//! after it) and json the fields `bounced_at` and `delivered_at`. The ESP
+//! formats and the access map keep their exact layout (their importers take
+//! no other column).
 //! - `postfix-access`: `address REJECT text` lines for `postmap` (an access(5)
 //!   map for `check_recipient_access`); addresses that a map key cannot hold
 //!   (whitespace, control characters, a leading `#`) are left out and counted.
@@ -38,11 +48,12 @@ use crate::output;
 use crate::parse::timestamp::{civil_from_days, format_rfc3339};
 use crate::pipeline::ReadOptions;
 use crate::state::sqlite::SqliteStore;
-use crate::state::{AddressRecord, Store};
+use crate::state::{AddressRecord, Contradiction, Store};
 use crate::suppression::{Cause, Status};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
@@ -124,8 +135,18 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
         had_errors = analyze_into_state(store.as_mut(), &sources, &opts, settings, &job)?.had_errors;
         store
     };
-    let list = store.list(since, args.include_at_risk)?;
-    let (bytes, left_out) = render(args.format, &list, global.now);
+    let mut list = store.list(since, args.include_at_risk)?;
+    let contradicted = if args.contradicted {
+        let found = store.contradicted()?;
+        list.retain(|r| r.status == Status::Suppressed && found.iter().any(|c| c.address == r.address));
+        Some(found)
+    } else {
+        None
+    };
+    let by_address: Option<BTreeMap<&str, &Contradiction>> = contradicted
+        .as_ref()
+        .map(|found| found.iter().map(|c| (c.address.as_str(), c)).collect());
+    let (bytes, left_out) = render_with(args.format, &list, by_address.as_ref(), global.now);
     match &args.out {
         Some(path) => output::write_atomic(path, &bytes, Some(0o600))?,
         None => {
@@ -139,7 +160,18 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
     if !global.quiet {
         let suppressed = list.iter().filter(|r| r.status == Status::Suppressed).count();
         let at_risk = list.len() - suppressed;
-        let mut line = format!("bouncectl: {suppressed} suppressed addresses");
+        let mut line = if args.contradicted {
+            format!(
+                "bouncectl: {suppressed} suppressed addresses contradicted by a later delivery{}",
+                if suppressed > 0 {
+                    " (`bouncectl unsuppress --contradicted` takes them off)"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!("bouncectl: {suppressed} suppressed addresses")
+        };
         if args.include_at_risk {
             line.push_str(&format!(" and {at_risk} at risk"));
         }
@@ -223,6 +255,7 @@ struct JsonEntry<'a> {
     status: &'static str,
     class: Option<&'static str>,
     reason: Option<&'a str>,
+    rule: Option<&'a str>,
     status_code: Option<&'a str>,
     suppressed_at: Option<String>,
     first_seen: Option<String>,
@@ -230,6 +263,12 @@ struct JsonEntry<'a> {
     bounces: u64,
     soft_streak: u32,
     diagnostic: Option<&'a str>,
+    /// With `--contradicted`: the suppressing hard bounce and the first
+    /// delivery after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bounced_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivered_at: Option<String>,
 }
 
 /// Whether Postfix's access map can hold the address as a key.
@@ -242,7 +281,25 @@ fn access_key_ok(address: &str) -> bool {
 /// Renders the list; returns the bytes and how many addresses the format
 /// could not hold.
 pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<u8>, usize) {
+    render_with(format, list, None, now)
+}
+
+/// [`render`]; with `contradicted` (the `--contradicted` list, by address)
+/// csv and json also give each address's bounce and later delivery times.
+pub fn render_with(
+    format: SuppressFormat,
+    list: &[AddressRecord],
+    contradicted: Option<&BTreeMap<&str, &Contradiction>>,
+    now: i64,
+) -> (Vec<u8>, usize) {
     let mut out = Vec::new();
+    let found = |r: &AddressRecord| contradicted.and_then(|m| m.get(r.address.as_str()).copied());
+    fn rule_of<'a>(r: &'a AddressRecord, c: Option<&'a Contradiction>) -> Option<&'a str> {
+        r.trigger
+            .as_ref()
+            .and_then(|t| t.rule.as_deref())
+            .or_else(|| c.and_then(|c| c.rule.as_deref()))
+    }
     let mut left_out = 0;
     let class = |r: &AddressRecord| r.trigger.as_ref().map(|t| t.class.as_str());
     fn reason(r: &AddressRecord) -> Option<&str> {
@@ -256,7 +313,7 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
     let suppressed = || list.iter().filter(|r| r.status == Status::Suppressed);
     match format {
         SuppressFormat::Csv => {
-            let header = [
+            let mut header = vec![
                 "address",
                 "class",
                 "reason",
@@ -264,10 +321,14 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
                 "last_seen",
                 "bounces",
                 "diagnostic",
+                "rule",
             ];
+            if contradicted.is_some() {
+                header.extend(["bounced_at", "delivered_at"]);
+            }
             let rows = std::iter::once(header.iter().map(|h| Cow::Borrowed(*h)).collect()).chain(
                 list.iter().map(|r| {
-                    vec![
+                    let mut row = vec![
                         Cow::Borrowed(r.address.as_str()),
                         Cow::Borrowed(class(r).unwrap_or("")),
                         Cow::Borrowed(reason(r).unwrap_or("")),
@@ -275,7 +336,14 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
                         Cow::Owned(rfc3339(r.last_seen)),
                         Cow::Owned(r.bounces.to_string()),
                         Cow::Owned(diagnostic(r)),
-                    ]
+                        Cow::Borrowed(rule_of(r, found(r)).unwrap_or("")),
+                    ];
+                    if contradicted.is_some() {
+                        let c = found(r);
+                        row.push(Cow::Owned(rfc3339(c.map(|c| c.bounce_ts))));
+                        row.push(Cow::Owned(rfc3339(c.map(|c| c.delivered_ts))));
+                    }
+                    row
                 }),
             );
             write_rows(&mut out, rows);
@@ -297,6 +365,7 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
                         status: r.status.as_str(),
                         class: class(r),
                         reason: reason(r),
+                        rule: rule_of(r, found(r)),
                         status_code: r.trigger.as_ref().and_then(|t| t.status_code.as_deref()),
                         suppressed_at: (r.status == Status::Suppressed)
                             .then(|| r.trigger.as_ref().map(|t| format_rfc3339(t.ts)))
@@ -306,6 +375,8 @@ pub fn render(format: SuppressFormat, list: &[AddressRecord], now: i64) -> (Vec<
                         bounces: r.bounces,
                         soft_streak: r.soft_streak,
                         diagnostic: r.trigger.as_ref().map(|t| t.diagnostic.as_str()),
+                        bounced_at: found(r).map(|c| format_rfc3339(c.bounce_ts)),
+                        delivered_at: found(r).map(|c| format_rfc3339(c.delivered_ts)),
                     })
                     .collect(),
             };
@@ -451,6 +522,7 @@ mod tests {
                 ts: 1_772_442_003,
                 class: Cause::Hard,
                 reason: Some("userunknown".into()),
+                rule: Some("userunknown.rcpt".into()),
                 status_code: Some("5.1.1".into()),
                 diagnostic:
                     "host mx[192.0.2.1] said: 550 5.1.1 <x>: no such user\n(in reply to RCPT TO command)"

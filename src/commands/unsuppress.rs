@@ -3,12 +3,29 @@
 //! latest recorded outcome, if later) stop counting, so reading old logs
 //! again does not suppress them again; new hard or soft bounces after that
 //! count as usual. Recorded in each address's history with `--reason`.
+//!
+//! `bouncectl unsuppress --contradicted` takes off, in one run, every
+//! address suppressed by a hard bounce that has a delivery stored after it
+//! (what `suppress --contradicted` lists), each with the note
+//! `contradicted: delivered at T after the hard bounce of T (rule ID)` in its
+//! history (followed by `--reason`, if given), and says how many it took off.
 
 use super::{open_state, Exit, Global, UsageError};
 use crate::cli::UnsuppressArgs;
 use crate::output::sanitize;
-use crate::state::{unsuppress, ScopeFilter};
+use crate::parse::timestamp::format_rfc3339;
+use crate::state::{unsuppress, Contradiction, ScopeFilter, Store};
 use anyhow::Result;
+
+/// The history note of an address taken off for a contradiction.
+pub fn contradiction_note(c: &Contradiction) -> String {
+    format!(
+        "contradicted: delivered at {} after the hard bounce of {} (rule {})",
+        format_rfc3339(c.delivered_ts),
+        format_rfc3339(c.bounce_ts),
+        c.rule.as_deref().unwrap_or("unknown")
+    )
+}
 
 pub fn run(args: UnsuppressArgs, global: &Global) -> Result<Exit> {
     let addresses: Vec<String> = args
@@ -22,37 +39,32 @@ pub fn run(args: UnsuppressArgs, global: &Global) -> Result<Exit> {
     let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
     let run = store.begin_run("unsuppress", global.now)?;
     let mut messages = Vec::new();
+    let mut taken_off = 0usize;
     let result = (|| -> Result<()> {
         store.lock_review()?;
-        let all = ScopeFilter {
-            include_local: true,
-            include_notifications: true,
+        // Under the review lock: no run changes the list while it is read.
+        let targets: Vec<(String, Option<String>)> = if args.contradicted {
+            store
+                .contradicted()?
+                .iter()
+                .map(|c| {
+                    let note = match args.reason.as_deref() {
+                        Some(reason) => format!("{}; {reason}", contradiction_note(c)),
+                        None => contradiction_note(c),
+                    };
+                    (c.address.clone(), Some(note))
+                })
+                .collect()
+        } else {
+            addresses
+                .iter()
+                .map(|a| (a.clone(), args.reason.clone()))
+                .collect()
         };
-        for address in &addresses {
-            let latest_outcome = store.outcomes(address, None, all)?.last().map(|o| o.ts);
-            let latest_signal = store.signals(address, None)?.last().map(|s| s.ts);
-            let latest = latest_outcome.max(latest_signal);
-            let cutoff = latest.map_or(global.now, |t| t.max(global.now));
-            let was = store.address(address)?;
-            let was_suppressed = unsuppress(
-                store.as_mut(),
-                address,
-                cutoff,
-                global.now,
-                args.reason.as_deref(),
-            )?;
-            messages.push(match (was_suppressed, was) {
-                (true, Some(r)) => format!(
-                    "{}: unsuppressed (was {})",
-                    address,
-                    r.trigger.map_or("suppressed".into(), |t| match t.reason {
-                        Some(reason) => format!("{}, {reason}", t.class.describe()),
-                        None if t.class.is_signal() => t.class.describe().to_string(),
-                        None => format!("{}, undefined", t.class.describe()),
-                    })
-                ),
-                _ => format!("{address}: was not suppressed; its past bounces no longer count"),
-            });
+        for (address, note) in &targets {
+            let (was_suppressed, message) = take_off(store.as_mut(), address, note.as_deref(), global.now)?;
+            taken_off += usize::from(was_suppressed);
+            messages.push(message);
         }
         Ok(())
     })();
@@ -67,6 +79,39 @@ pub fn run(args: UnsuppressArgs, global: &Global) -> Result<Exit> {
         for m in messages {
             eprintln!("bouncectl: {}", sanitize(&m));
         }
+        if args.contradicted {
+            eprintln!(
+                "bouncectl: {taken_off} contradicted address{} unsuppressed",
+                if taken_off == 1 { "" } else { "es" }
+            );
+        }
     }
     Ok(Exit::Ok)
+}
+
+/// Takes one address off; returns whether it was suppressed, and what to say.
+fn take_off(store: &mut dyn Store, address: &str, note: Option<&str>, now: i64) -> Result<(bool, String)> {
+    let all = ScopeFilter {
+        include_local: true,
+        include_notifications: true,
+    };
+    let latest_outcome = store.outcomes(address, None, all)?.last().map(|o| o.ts);
+    let latest_signal = store.signals(address, None)?.last().map(|s| s.ts);
+    let latest = latest_outcome.max(latest_signal);
+    let cutoff = latest.map_or(now, |t| t.max(now));
+    let was = store.address(address)?;
+    let was_suppressed = unsuppress(store, address, cutoff, now, note)?;
+    let message = match (was_suppressed, was) {
+        (true, Some(r)) => format!(
+            "{}: unsuppressed (was {})",
+            address,
+            r.trigger.map_or("suppressed".into(), |t| match t.reason {
+                Some(reason) => format!("{}, {reason}", t.class.describe()),
+                None if t.class.is_signal() => t.class.describe().to_string(),
+                None => format!("{}, undefined", t.class.describe()),
+            })
+        ),
+        _ => format!("{address}: was not suppressed; its past bounces no longer count"),
+    };
+    Ok((was_suppressed, message))
 }

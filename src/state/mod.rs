@@ -266,6 +266,29 @@ pub struct Violation {
     pub suppressed_at: i64,
 }
 
+/// An address suppressed by a hard bounce that later accepted mail: a
+/// delivery to it is stored with a time after the bounce that suppressed it
+/// (the bounce was misread, or the address came back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contradiction {
+    pub address: String,
+    /// The classifier rule of the suppressing bounce (`None` when that
+    /// delivery was pruned or has none).
+    pub rule: Option<String>,
+    /// Time of the hard bounce that suppressed the address.
+    pub bounce_ts: i64,
+    /// Time of the first delivery after it.
+    pub delivered_ts: i64,
+}
+
+/// The contradictions query, portable SQL for both backends: addresses
+/// suppressed by a hard bounce with a delivery stored at a later second
+/// (same-second order between messages is not known), the rule of the
+/// suppressing bounce, its time and the first such delivery's time, by
+/// address. The join on deliveries by `rcpt` and `ts` is the
+/// `deliveries_rcpt (rcpt, ts)` index.
+pub const CONTRADICTED_SQL: &str = "SELECT a.address, MAX(b.rule), a.trigger_ts, MIN(d.ts)      FROM addresses a      JOIN deliveries d ON d.rcpt = a.address AND d.ts > a.trigger_ts AND d.outcome = 'delivered'      LEFT JOIN deliveries b ON b.id = a.trigger_id AND b.rcpt = a.address      WHERE a.status = 'suppressed' AND a.class = 'hard'      GROUP BY a.address, a.trigger_ts      ORDER BY a.address";
+
 /// A stored item replayed to rebuild a report.
 #[derive(Debug)]
 pub enum Replayed<'a> {
@@ -364,6 +387,9 @@ pub trait Store {
     /// Suppressed addresses (suppressed from `since` on), and at-risk ones
     /// if asked (last bounce from `since` on), by address.
     fn list(&mut self, since: Option<i64>, include_at_risk: bool) -> Result<Vec<AddressRecord>>;
+    /// The addresses suppressed by a hard bounce that have a delivery
+    /// stored after it ([`Contradiction`]), by address (bytewise).
+    fn contradicted(&mut self) -> Result<Vec<Contradiction>>;
     fn history(&mut self, address: &str) -> Result<History>;
     /// Every stored delivery (final, then pending) and deferral from `since`
     /// on, each kind in time order.

@@ -9,8 +9,9 @@
 //! table by table and column by column.
 
 use super::{
-    AddressEvent, AddressRecord, Counts, CountsQuery, DeferralRow, DeliveryRow, History, InputMark, Pruned,
-    Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, Violation,
+    AddressEvent, AddressRecord, Contradiction, Counts, CountsQuery, DeferralRow, DeliveryRow, History,
+    InputMark, Pruned, Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, Violation,
+    CONTRADICTED_SQL,
 };
 use crate::model::Class;
 use crate::suppression::{Cause, Status, StoredOutcome, Trigger};
@@ -513,6 +514,11 @@ const PENDING_COLUMNS: &str = "0, host, msg_id, rcpt, ts, first_ts, 'pending', r
      diagnostic, deferrals, local, notification, sender, relay, source";
 const ADDRESS_COLUMNS: &str = "address, status, soft_streak, class, reason, status_code, diagnostic, \
      trigger_id, trigger_ts, suppressed_run, first_seen, last_seen, bounces, counts_after";
+/// An address with the rule of its trigger (a delivery's, none for a
+/// signal): `SELECT {ADDRESS_SELECT} WHERE ...`, columns qualified with `a.`.
+const ADDRESS_SELECT: &str = "a.address, a.status, a.soft_streak, a.class, a.reason, a.status_code, a.diagnostic, \
+     a.trigger_id, a.trigger_ts, a.suppressed_run, a.first_seen, a.last_seen, a.bounces, a.counts_after, t.rule \
+     FROM addresses a LEFT JOIN deliveries t ON t.id = a.trigger_id AND t.rcpt = a.address";
 
 fn map_err(location: &str, e: rusqlite::Error) -> StateError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
@@ -557,6 +563,7 @@ fn address_from(r: &Row<'_>) -> rusqlite::Result<AddressRecord> {
             ts,
             class,
             reason: r.get(4)?,
+            rule: r.get(14)?,
             status_code: r.get(5)?,
             diagnostic: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
         }),
@@ -955,9 +962,7 @@ impl Store for SqliteStore {
     fn address(&mut self, address: &str) -> Result<Option<AddressRecord>> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {ADDRESS_COLUMNS} FROM addresses WHERE address = ?1"
-            ))
+            .prepare_cached(&format!("SELECT {ADDRESS_SELECT} WHERE a.address = ?1"))
             .map_err(|e| self.err(e))?;
         let r = stmt.query_row(params![address], address_from).optional();
         drop(stmt);
@@ -973,7 +978,7 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, ts, outcome, reason, status_code, diagnostic FROM deliveries \
+                "SELECT id, ts, outcome, reason, status_code, diagnostic, rule FROM deliveries \
                  WHERE rcpt = ?1 AND (?2 IS NULL OR ts > ?2) AND (?3 OR local = 0) AND (?4 OR notification = 0) \
                  ORDER BY ts, id",
             )
@@ -988,6 +993,7 @@ impl Store for SqliteStore {
                         ts: r.get(1)?,
                         class: Class::parse(&outcome),
                         reason: r.get(3)?,
+                        rule: r.get(6)?,
                         status_code: r.get(4)?,
                         diagnostic: r.get(5)?,
                     })
@@ -1140,13 +1146,32 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {ADDRESS_COLUMNS} FROM addresses \
-                 WHERE (status = 'suppressed' AND (?1 IS NULL OR trigger_ts >= ?1)) \
-                 OR (?2 AND status = 'at_risk' AND (?1 IS NULL OR last_seen >= ?1)) ORDER BY address"
+                "SELECT {ADDRESS_SELECT} \
+                 WHERE (a.status = 'suppressed' AND (?1 IS NULL OR a.trigger_ts >= ?1)) \
+                 OR (?2 AND a.status = 'at_risk' AND (?1 IS NULL OR a.last_seen >= ?1)) ORDER BY a.address"
             ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![since, include_at_risk], address_from)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        drop(stmt);
+        rows.map_err(|e| self.err(e))
+    }
+
+    fn contradicted(&mut self) -> Result<Vec<Contradiction>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(CONTRADICTED_SQL)
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Contradiction {
+                    address: r.get(0)?,
+                    rule: r.get(1)?,
+                    bounce_ts: r.get(2)?,
+                    delivered_ts: r.get(3)?,
+                })
+            })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
         drop(stmt);
         rows.map_err(|e| self.err(e))

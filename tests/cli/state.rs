@@ -982,6 +982,162 @@ fn prune_keeps_suppressions(backend: Backend) {
     assert_eq!(code, 2, "{err}");
 }
 
+const CONTRADICTED: &str = "fixtures/state/contradicted.log";
+/// A second day's log: a delivery to the address that bounced hard in
+/// `CONTRADICTED` and was not delivered to there.
+const CONTRADICTED_LATER: &str = "fixtures/state/contradicted.later.log";
+
+/// The rows of a `suppress --contradicted --format csv` export, by header.
+fn csv_rows(bytes: &[u8]) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_reader(bytes);
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_hard_bounced_address_delivered_to_later_is_contradicted_and_unsuppressed_with_a_note() {
+    for backend in backends() {
+        contradicted_in_one_run(backend);
+        contradicted_across_runs(backend);
+    }
+}
+
+fn contradicted_in_one_run(backend: Backend) {
+    let dir = fresh_dir("state-contradicted");
+    let state = State::new(backend, &dir, "contradicted");
+    ok(&state, &["analyze", "-q", CONTRADICTED]);
+    // Both hard bounces suppress; every suppressed address has its rule.
+    let all = csv_rows(&ok(&state, &["suppress", "-q", "--format", "csv"]));
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(all.iter().all(|r| r["rule"] == "userunknown.rcpt"), "{all:?}");
+    // Only back@ accepted mail after its hard bounce (gone@ was delivered
+    // to before its bounce only).
+    let rows = csv_rows(&ok(
+        &state,
+        &["suppress", "-q", "--contradicted", "--format", "csv"],
+    ));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["address"], "back@example.net");
+    assert_eq!(rows[0]["class"], "hard");
+    assert_eq!(rows[0]["rule"], "userunknown.rcpt");
+    assert_eq!(rows[0]["bounced_at"], "2026-11-20T08:00:01Z");
+    assert_eq!(rows[0]["delivered_at"], "2026-11-20T09:00:01Z");
+    let js = json(&ok(
+        &state,
+        &["suppress", "-q", "--contradicted", "--format", "json"],
+    ));
+    let list = js["suppressions"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{js}");
+    assert_eq!(list[0]["address"], "back@example.net");
+    assert_eq!(list[0]["rule"], "userunknown.rcpt");
+    assert_eq!(list[0]["bounced_at"], "2026-11-20T08:00:01Z");
+    assert_eq!(list[0]["delivered_at"], "2026-11-20T09:00:01Z");
+    // The other formats list the same address, in their exact layout.
+    for (format, want) in [
+        ("txt", "back@example.net\n"),
+        ("ses", "back@example.net,BOUNCE\n"),
+        ("sendgrid", "email\nback@example.net\n"),
+    ] {
+        let out = ok(&state, &["suppress", "-q", "--contradicted", "--format", format]);
+        assert_eq!(String::from_utf8_lossy(&out), want, "{format}");
+    }
+    let (code, _, err) = state_cmd(&state, &["suppress", "--contradicted", "--include-at-risk"]);
+    assert_eq!(code, 2, "{err}");
+    // The history shows the rule of each bounce.
+    let h = json(&ok(&state, &["history", "back@example.net", "--format", "json"]));
+    assert_eq!(h["suppressed"]["rule"], "userunknown.rcpt");
+    assert_eq!(h["events"][0]["rule"], "userunknown.rcpt");
+    assert_eq!(h["events"][1]["outcome"], "delivered");
+    assert!(h["events"][1]["rule"].is_null(), "{h}");
+    let table = String::from_utf8(ok(&state, &["history", "back@example.net"])).unwrap();
+    assert!(table.contains("userunknown.rcpt"), "{table}");
+    assert!(
+        table.contains("[delivered after the hard bounce: contradicted]"),
+        "{table}"
+    );
+
+    let (code, _, err) = state_cmd(&state, &["unsuppress", "--contradicted"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("1 contradicted address unsuppressed"), "{err}");
+    assert!(
+        err.contains("back@example.net: unsuppressed (was hard bounce, userunknown)"),
+        "{err}"
+    );
+    assert_eq!(exported(&state), BTreeSet::from(["gone@example.org".to_string()]));
+    assert!(ok(&state, &["suppress", "-q", "--contradicted", "--format", "txt"]).is_empty());
+    let h = json(&ok(&state, &["history", "back@example.net", "--format", "json"]));
+    assert_eq!(h["status"], "ok");
+    let last = h["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["event"], "unsuppress");
+    assert_eq!(
+        last["note"],
+        "contradicted: delivered at 2026-11-20T09:00:01Z after the hard bounce of \
+         2026-11-20T08:00:01Z (rule userunknown.rcpt)"
+    );
+    let table = String::from_utf8(ok(&state, &["history", "back@example.net"])).unwrap();
+    assert!(
+        table.contains("contradicted: delivered at 2026-11-20T09:00:01Z after the hard bounce of 2026-11-20T08:00:01Z (rule userunknown.rcpt)"),
+        "{table}"
+    );
+    // Reading the log again does not suppress it again; a second
+    // unsuppress --contradicted finds nothing.
+    ok(&state, &["analyze", "-q", CONTRADICTED]);
+    assert!(!exported(&state).contains("back@example.net"));
+    let (code, _, err) = state_cmd(&state, &["unsuppress", "--contradicted"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("0 contradicted addresses unsuppressed"), "{err}");
+    // Addresses and --contradicted do not mix; without either it is an error.
+    let (code, _, err) = state_cmd(&state, &["unsuppress", "--contradicted", "gone@example.org"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = state_cmd(&state, &["unsuppress"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(exported(&state).contains("gone@example.org"));
+}
+
+fn contradicted_across_runs(backend: Backend) {
+    let dir = fresh_dir("state-contradicted-runs");
+    let state = State::new(backend, &dir, "contradicted_runs");
+    ok(&state, &["analyze", "-q", CONTRADICTED]);
+    let first = csv_rows(&ok(
+        &state,
+        &["suppress", "-q", "--contradicted", "--format", "csv"],
+    ));
+    assert_eq!(
+        first.iter().map(|r| r["address"].as_str()).collect::<Vec<_>>(),
+        ["back@example.net"]
+    );
+    // The second day's log, read by a later run, delivers to gone@.
+    ok(&state, &["analyze", "-q", CONTRADICTED_LATER]);
+    let rows = csv_rows(&ok(
+        &state,
+        &["suppress", "-q", "--contradicted", "--format", "csv"],
+    ));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1]["address"], "gone@example.org");
+    assert_eq!(rows[1]["rule"], "userunknown.rcpt");
+    assert_eq!(rows[1]["bounced_at"], "2026-11-20T08:01:01Z");
+    assert_eq!(rows[1]["delivered_at"], "2026-11-21T10:00:01Z");
+    let (code, _, err) = state_cmd(&state, &["unsuppress", "--contradicted", "--reason", "checked"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("2 contradicted addresses unsuppressed"), "{err}");
+    assert!(exported(&state).is_empty());
+    let h = json(&ok(&state, &["history", "gone@example.org", "--format", "json"]));
+    let last = h["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last["note"],
+        "contradicted: delivered at 2026-11-21T10:00:01Z after the hard bounce of \
+         2026-11-20T08:01:01Z (rule userunknown.rcpt); checked"
+    );
+}
+
 #[test]
 fn a_postgres_url_that_cannot_be_reached_is_named_without_its_password() {
     // Port 1 on the loopback address: nothing listens there.

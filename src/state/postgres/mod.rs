@@ -33,8 +33,9 @@
 //! and is never shown: messages name the URL without it.
 
 use super::{
-    AddressEvent, AddressRecord, Counts, CountsQuery, DeferralRow, DeliveryRow, History, InputMark, Pruned,
-    Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, Violation,
+    AddressEvent, AddressRecord, Contradiction, Counts, CountsQuery, DeferralRow, DeliveryRow, History,
+    InputMark, Pruned, Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, Violation,
+    CONTRADICTED_SQL,
 };
 use crate::model::Class;
 use crate::suppression::{Cause, Status, StoredOutcome, Trigger};
@@ -102,6 +103,11 @@ const PENDING_COLUMNS: &str =
      diagnostic, deferrals, local, notification, sender, relay, source";
 const ADDRESS_COLUMNS: &str = "address, status, soft_streak, class, reason, status_code, diagnostic, \
      trigger_id, trigger_ts, suppressed_run, first_seen, last_seen, bounces, counts_after";
+/// An address with the rule of its trigger (a delivery's, none for a
+/// signal): `SELECT {ADDRESS_SELECT} WHERE ...`, columns qualified with `a.`.
+const ADDRESS_SELECT: &str = "a.address, a.status, a.soft_streak, a.class, a.reason, a.status_code, a.diagnostic, \
+     a.trigger_id, a.trigger_ts, a.suppressed_run, a.first_seen, a.last_seen, a.bounces, a.counts_after, t.rule \
+     FROM addresses a LEFT JOIN deliveries t ON t.id = a.trigger_id AND t.rcpt = a.address";
 
 impl PgStore {
     /// Connects to the database at `url`, checks that it holds a bouncectl
@@ -517,6 +523,7 @@ impl PgStore {
                 ts,
                 class,
                 reason: self.get(r, 4)?,
+                rule: self.get(r, 14)?,
                 status_code: self.get(r, 5)?,
                 diagnostic: self.get::<Option<String>>(r, 6)?.unwrap_or_default(),
             }),
@@ -1007,7 +1014,7 @@ impl Store for PgStore {
         self.flush()?;
         let address = clean(address).into_owned();
         let row = self.query_opt(
-            &format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE address = $1"),
+            &format!("SELECT {ADDRESS_SELECT} WHERE a.address = $1"),
             &[&address],
         )?;
         row.map(|r| self.address_from(&r)).transpose()
@@ -1022,7 +1029,7 @@ impl Store for PgStore {
         self.flush()?;
         let address = clean(address).into_owned();
         let rows = self.query(
-            "SELECT id, ts, outcome, reason, status_code, diagnostic FROM deliveries \
+            "SELECT id, ts, outcome, reason, status_code, diagnostic, rule FROM deliveries \
              WHERE rcpt = $1 AND ($2::int8 IS NULL OR ts > $2) AND ($3 OR NOT local) AND ($4 OR NOT notification) \
              ORDER BY ts, id",
             &[
@@ -1040,6 +1047,7 @@ impl Store for PgStore {
                     ts: self.get(r, 1)?,
                     class: Class::parse(&outcome),
                     reason: self.get(r, 3)?,
+                    rule: self.get(r, 6)?,
                     status_code: self.get(r, 4)?,
                     diagnostic: self.get(r, 5)?,
                 })
@@ -1176,9 +1184,9 @@ impl Store for PgStore {
         // Ordered here, bytewise like SQLite, whatever the database's collation.
         let rows = self.query(
             &format!(
-                "SELECT {ADDRESS_COLUMNS} FROM addresses \
-                 WHERE (status = 'suppressed' AND ($1::int8 IS NULL OR trigger_ts >= $1)) \
-                 OR ($2 AND status = 'at_risk' AND ($1::int8 IS NULL OR last_seen >= $1))"
+                "SELECT {ADDRESS_SELECT} \
+                 WHERE (a.status = 'suppressed' AND ($1::int8 IS NULL OR a.trigger_ts >= $1)) \
+                 OR ($2 AND a.status = 'at_risk' AND ($1::int8 IS NULL OR a.last_seen >= $1))"
             ),
             &[&since, &include_at_risk],
         )?;
@@ -1186,6 +1194,25 @@ impl Store for PgStore {
             rows.iter().map(|r| self.address_from(r)).collect::<Result<_>>()?;
         list.sort_by(|a, b| a.address.cmp(&b.address));
         Ok(list)
+    }
+
+    fn contradicted(&mut self) -> Result<Vec<Contradiction>> {
+        self.flush()?;
+        let rows = self.query(CONTRADICTED_SQL, &[])?;
+        let mut out: Vec<Contradiction> = rows
+            .iter()
+            .map(|r| {
+                Ok(Contradiction {
+                    address: self.get(r, 0)?,
+                    rule: self.get(r, 1)?,
+                    bounce_ts: self.get(r, 2)?,
+                    delivered_ts: self.get(r, 3)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        // Bytewise, as SQLite orders (the database's collation may not be).
+        out.sort_by(|a, b| a.address.cmp(&b.address));
+        Ok(out)
     }
 
     fn history(&mut self, address: &str) -> Result<History> {
