@@ -793,7 +793,7 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__suppress)
-            opts="-f -o -q -h -V --format --out --since --include-at-risk --incremental --no-state --host --include-local --include-notifications --promote-after --year --strict --rules --input-format --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
+            opts="-f -o -q -h -V --format --out --since --include-at-risk --contradicted --incremental --no-state --host --include-local --include-notifications --promote-after --year --strict --rules --input-format --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -871,7 +871,7 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__unsuppress)
-            opts="-q -h -V --reason --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
+            opts="-q -h -V --contradicted --reason --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -156,6 +156,7 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l now -d 
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l chunk-size -d 'Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l config -d 'Config file (TOML) [default: $XDG_CONFIG_HOME/bouncectl/config.toml, else ~/.config/bouncectl/config.toml, when it exists]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l include-at-risk -d 'Also list at-risk addresses (soft bounces in a row, not yet suppressed); csv, txt and json only'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l contradicted -d 'Only the addresses suppressed by a hard bounce that accepted mail afterwards (a delivery stored at a later time, in this run or any earlier one): the bounce was misread or the address came back. csv and json add the bounce\'s time (bounced_at) and the first later delivery\'s (delivered_at); `bouncectl unsuppress --contradicted` takes them all off the list'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l incremental -d 'Read only what is new in the inputs since the last incremental run'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l no-state -d 'Keep no state: the list of the inputs given only'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l include-local -d 'Count local deliveries in the suppression decisions too'
@@ -219,6 +220,7 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -l threa
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -l now -d 'Pin the current time (RFC 3339 or Unix seconds), for reproducible runs' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -l chunk-size -d 'Bytes per parse chunk (tests use tiny chunks to exercise the parallel path)' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -l config -d 'Config file (TOML) [default: $XDG_CONFIG_HOME/bouncectl/config.toml, else ~/.config/bouncectl/config.toml, when it exists]' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -l contradicted -d 'Take off every address that `bouncectl suppress --contradicted` lists (suppressed by a hard bounce, delivered to after it), each with a note in its history naming the delivery, the bounce and its rule'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -s q -l quiet -d 'Print no progress bar and no warnings on stderr'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -s h -l help -d 'Print help'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -s V -l version -d 'Print version'

@@ -13,8 +13,8 @@ use crate::parse::timestamp::{format_day, format_rfc3339};
 use crate::providers::Providers;
 use crate::report::{
     Alert, Breakdown, DeferralRow, Deliveries, DisagreementRow, DomainRow, EspReport, Excluded, HardBand,
-    InputReport, Level, Period, Rates, ReasonRow, Report, SuppressedBy, Suppression, SuppressionCauses,
-    Thresholds, View, SCHEMA,
+    InputReport, Level, Period, Rates, ReasonRow, Report, RuleCount, SuppressedBy, Suppression,
+    SuppressionCauses, Thresholds, View, SCHEMA,
 };
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
@@ -217,6 +217,11 @@ struct AddressState {
     soft_streak: u32,
     suppressed: bool,
     cause: Cause,
+    /// The rule and time of the hard bounce that suppressed the address.
+    rule: Option<&'static str>,
+    bounced_at: i64,
+    /// Delivered to after a hard bounce suppressed it (counted once).
+    contradicted: bool,
 }
 
 /// What only ESP exports tell.
@@ -240,6 +245,14 @@ pub struct Aggregator {
     excluded: Excluded,
     by_domain: HashMap<Box<str>, Tally>,
     by_reason: HashMap<(Reason, Class), u64>,
+    /// Bounces by (reason, class, rule): which rules decide each reason.
+    by_rule: HashMap<(Reason, Class, &'static str), u64>,
+    /// Bounces decided by a bare reply code or by nothing (see
+    /// [`crate::model::is_undecided_rule`]).
+    undecided: u64,
+    /// Hard-suppressed addresses that accepted mail later, by the rule
+    /// that suppressed them.
+    contradicted: HashMap<&'static str, u64>,
     by_day: BTreeMap<i64, Tally>,
     deferral_reasons: HashMap<Reason, u64>,
     blocks: HashMap<Party, Trouble>,
@@ -281,6 +294,9 @@ impl Aggregator {
             excluded: Excluded::default(),
             by_domain: HashMap::default(),
             by_reason: HashMap::default(),
+            by_rule: HashMap::default(),
+            undecided: 0,
+            contradicted: HashMap::default(),
             by_day: BTreeMap::new(),
             deferral_reasons: HashMap::default(),
             blocks: HashMap::default(),
@@ -329,9 +345,23 @@ impl Aggregator {
     fn suppression(&mut self, d: &Delivery<'_>) {
         let promote_after = self.settings.promote_after.max(1);
         let state = self.addresses.get(d.rcpt).copied();
-        if state.is_some_and(|s| s.suppressed) {
+        if let Some(s) = state.filter(|s| s.suppressed) {
             if d.outcome != Outcome::Pending {
                 self.violations += 1;
+            }
+            // A delivery after the hard bounce that suppressed the address
+            // contradicts it: the bounce was misread, or the address is back.
+            // Within one second the order of two messages is unknown (the
+            // state's `suppress --contradicted` counts the same way).
+            if d.outcome == Outcome::Delivered
+                && s.cause == Cause::Hard
+                && !s.contradicted
+                && d.ts > s.bounced_at
+            {
+                *self.contradicted.entry(s.rule.unwrap_or("unknown")).or_default() += 1;
+                if let Some(s) = self.addresses.get_mut(d.rcpt) {
+                    s.contradicted = true;
+                }
             }
             return;
         }
@@ -341,6 +371,8 @@ impl Aggregator {
             Outcome::Bounced(Class::Hard) => {
                 s.suppressed = true;
                 s.cause = Cause::Hard;
+                s.rule = d.rule;
+                s.bounced_at = d.ts;
             }
             Outcome::Bounced(Class::Soft) => {
                 s.soft_streak += 1;
@@ -383,9 +415,9 @@ impl Aggregator {
         self.addresses.insert(
             rcpt.into(),
             AddressState {
-                soft_streak: state.soft_streak,
                 suppressed: true,
                 cause,
+                ..state
             },
         );
     }
@@ -492,12 +524,34 @@ impl Aggregator {
         let mut by_reason: Vec<ReasonRow> = self
             .by_reason
             .iter()
-            .map(|(&(reason, class), &count)| ReasonRow {
-                key: reason.as_str().into(),
-                class: class.as_str().into(),
+            .map(|(&(reason, class), &count)| {
+                let mut rules: Vec<RuleCount> = self
+                    .by_rule
+                    .iter()
+                    .filter(|((r, c, _), _)| *r == reason && *c == class)
+                    .map(|(&(_, _, rule), &count)| RuleCount {
+                        rule: rule.into(),
+                        count,
+                    })
+                    .collect();
+                rules.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
+                ReasonRow {
+                    key: reason.as_str().into(),
+                    class: class.as_str().into(),
+                    count,
+                    rules,
+                }
+            })
+            .collect();
+        let mut contradicted: Vec<RuleCount> = self
+            .contradicted
+            .iter()
+            .map(|(&rule, &count)| RuleCount {
+                rule: rule.into(),
                 count,
             })
             .collect();
+        contradicted.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
         by_reason.sort_by(|a, b| {
             b.count
                 .cmp(&a.count)
@@ -543,6 +597,7 @@ impl Aggregator {
                 pending: self.all.pending,
                 deferred_then_delivered: self.deferred_then_delivered,
                 deferral_attempts: self.deferral_attempts,
+                undecided: self.undecided,
             },
             excluded: self.excluded,
             rates,
@@ -558,6 +613,8 @@ impl Aggregator {
                 new: self.suppressed,
                 at_risk,
                 violations: self.violations,
+                contradicted: contradicted.iter().map(|r| r.count).sum(),
+                contradicted_by_rule: contradicted,
                 by_cause: self.by_cause,
             },
             alerts,
@@ -1100,6 +1157,11 @@ impl Sink for Aggregator {
         if let Outcome::Bounced(class) = d.outcome {
             let reason = d.reason.unwrap_or(Reason::Undefined);
             *self.by_reason.entry((reason, class)).or_default() += 1;
+            let rule = d.rule.unwrap_or("undefined");
+            *self.by_rule.entry((reason, class, rule)).or_default() += 1;
+            if crate::model::is_undecided_rule(rule) {
+                self.undecided += 1;
+            }
             if class == Class::Block {
                 let party = provider.map_or_else(|| Party::Domain(domain.into()), Party::Provider);
                 self.blocks

@@ -476,6 +476,15 @@ pub struct SuppressArgs {
     #[arg(long)]
     pub include_at_risk: bool,
 
+    /// Only the addresses suppressed by a hard bounce that accepted mail
+    /// afterwards (a delivery stored at a later time, in this run or any
+    /// earlier one): the bounce was misread or the address came back. csv
+    /// and json add the bounce's time (bounced_at) and the first later
+    /// delivery's (delivered_at); `bouncectl unsuppress --contradicted`
+    /// takes them all off the list
+    #[arg(long, conflicts_with = "include_at_risk")]
+    pub contradicted: bool,
+
     /// Read only what is new in the inputs since the last incremental run
     #[arg(long, conflicts_with = "no_state")]
     pub incremental: bool,
@@ -536,8 +545,14 @@ pub struct HistoryArgs {
 #[derive(Debug, Args)]
 pub struct UnsuppressArgs {
     /// Addresses to take off the list
-    #[arg(value_name = "ADDRESS", required = true)]
+    #[arg(value_name = "ADDRESS", required_unless_present = "contradicted")]
     pub addresses: Vec<String>,
+
+    /// Take off every address that `bouncectl suppress --contradicted`
+    /// lists (suppressed by a hard bounce, delivered to after it), each with
+    /// a note in its history naming the delivery, the bounce and its rule
+    #[arg(long, conflicts_with = "addresses")]
+    pub contradicted: bool,
 
     /// Why (kept in the address's history)
     #[arg(long, value_name = "TEXT")]

@@ -91,18 +91,20 @@ fn input_text(row: &HashMap<String, String>) -> String {
     prefix.join(" ")
 }
 
-#[test]
-fn builtin_rules_agree_with_sisimai_labels() {
+/// Class and reason agreement of the built-in rules on one labelled file
+/// (the layout of `sisimai-labels.tsv`), with the most frequent misses.
+fn measure(path: &Path, expected_rows: usize) -> (f64, f64, String) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/classifier");
     let classes: HashMap<String, String> = read_tsv(&dir.join("classes.tsv"))
         .into_iter()
         .map(|r| (r["reason"].clone(), r["class"].clone()))
         .collect();
-    let rows = read_tsv(&dir.join("sisimai-labels.tsv"));
+    let rows = read_tsv(path);
     assert_eq!(
         rows.len(),
-        442,
-        "the labelled file changed; update the floors' note"
+        expected_rows,
+        "{}: the labelled file changed; update the floors' note",
+        path.display()
     );
 
     let classifier = Classifier::builtin();
@@ -136,19 +138,56 @@ fn builtin_rules_agree_with_sisimai_labels() {
         .collect::<Vec<_>>()
         .join("\n");
     println!(
-        "class agreement {:.1}% ({class_ok}/{class_n}), reason agreement {:.1}% ({reason_ok}/{})\n{report}",
+        "{}: class agreement {:.1}% ({class_ok}/{class_n}), reason agreement {:.1}% ({reason_ok}/{})\n{report}",
+        path.display(),
         class * 100.0,
         reason * 100.0,
         rows.len()
     );
+    (class, reason, report)
+}
+
+fn assert_floors(path: &Path, rows: usize, class_floor: f64, reason_floor: f64) {
+    let (class, reason, report) = measure(path, rows);
     assert!(
-        class >= CLASS_FLOOR && reason >= REASON_FLOOR,
-        "below the floors ({:.0}% class, {:.0}% reason): class {:.1}%, reason {:.1}%\n{report}",
-        CLASS_FLOOR * 100.0,
-        REASON_FLOOR * 100.0,
+        class >= class_floor && reason >= reason_floor,
+        "{}: below the floors ({:.0}% class, {:.0}% reason): class {:.1}%, reason {:.1}%\n{report}",
+        path.display(),
+        class_floor * 100.0,
+        reason_floor * 100.0,
         class * 100.0,
         reason * 100.0
     );
+}
+
+fn fixture(path: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+#[test]
+fn builtin_rules_agree_with_sisimai_labels() {
+    assert_floors(
+        &fixture("fixtures/classifier/sisimai-labels.tsv"),
+        442,
+        CLASS_FLOOR,
+        REASON_FLOOR,
+    );
+}
+
+/// The part of the shared corpus no rule was written against since the
+/// split (`scripts/split-corpus.py`): measured only.
+#[test]
+fn builtin_rules_agree_on_the_measured_part() {
+    assert_floors(&fixture("fixtures/classifier/measure-part.tsv"), 164, 0.94, 0.88);
+}
+
+/// The second labelled set (`fixtures/replies/`, sources other than
+/// Sisimai, labelled before any classifier ran on them): measured only.
+/// Its floors sit below the targets of 95% / 85%, which it does not reach
+/// yet (BENCHMARKS.md); they catch a regression.
+#[test]
+fn builtin_rules_agree_on_the_second_set() {
+    assert_floors(&fixture("fixtures/replies/labels.tsv"), 325, 0.87, 0.76);
 }
 
 #[test]

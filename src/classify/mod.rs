@@ -750,6 +750,38 @@ mod tests {
         }
     }
 
+    /// Issue 14: the real-log replies that suppressed working addresses or
+    /// blamed the wrong side. None of them may be hard.
+    #[test]
+    fn stage_and_guess_cases_are_never_hard() {
+        use Class::*;
+        let cases: &[(&str, Class, Reason)] = &[
+            ("host mx.example.net[192.0.2.1] said: 550 Administrative prohibition (in reply to end of DATA command)", Block, Reason::PolicyViolation),
+            ("host mx.example.net[192.0.2.1] refused to talk to me: 550 Too many invalid recipients", Block, Reason::TooManyConn),
+            ("451-You have been greylisted. This is part of our standard anti-spam measures", Soft, Reason::Greylisted),
+            ("554 Blocked - see https://ipcheck.proofpoint.com/?ip=203.0.113.25", Block, Reason::Blocked),
+            ("452-4.2.1 The recipient is receiving mail at a rate that prevents additional messages from being delivered", Soft, Reason::Speeding),
+            ("550 Postfach voll", Soft, Reason::MailboxFull),
+            ("550 Почтовый ящик переполнен", Soft, Reason::MailboxFull),
+            ("550 Boîte aux lettres pleine", Soft, Reason::MailboxFull),
+        ];
+        for (text, class, reason) in cases {
+            assert_eq!(verdict(text), (*class, *reason), "{text}");
+        }
+        // The German blocklist reply is a block, whatever else it says.
+        assert_eq!(verdict("550 Ihre IP-Adresse steht auf einer Sperrliste").0, Block);
+        // A bare 5xx is a guess: never hard, and visibly undecided.
+        let c = Classifier::builtin().classify(b"550 Sorry, no.", None);
+        assert_eq!((c.verdict.class, c.verdict.is_undecided()), (Soft, true));
+        // 5xx to the greeting, HELO or MAIL FROM refuses us, not the recipient.
+        for stage in [Stage::Connect, Stage::Helo, Stage::Mail] {
+            let c = Classifier::builtin().classify_at(b"550 5.1.1 user unknown", None, Some(stage));
+            assert_eq!(c.verdict.class, Block, "{stage}");
+        }
+        let c = Classifier::builtin().classify_at(b"550 5.1.1 user unknown", None, Some(Stage::Rcpt));
+        assert_eq!(c.verdict.class, Hard);
+    }
+
     /// Keeps the table honest: every built-in rule carries at least one
     /// real-looking example, and each example is decided by that very rule
     /// (not by an earlier one that shadows it).

@@ -411,8 +411,13 @@ fn record_run(
     }
     let mut report = aggregator.finish(summary.inputs, summary.first, summary.last);
     // The suppression numbers are the state's: every host's outcomes and
-    // signals, in time order.
-    report.suppression = state_suppression(&counts);
+    // signals, in time order. Contradictions are this run's (a delivery in
+    // it after a hard bounce in it); `suppress --contradicted` lists the
+    // state's over all runs.
+    let mut suppression = state_suppression(&counts);
+    suppression.contradicted = report.suppression.contradicted;
+    suppression.contradicted_by_rule = std::mem::take(&mut report.suppression.contradicted_by_rule);
+    report.suppression = suppression;
     Ok(Done {
         report,
         had_errors: summary.had_errors,
@@ -427,6 +432,8 @@ pub fn state_suppression(counts: &crate::state::Counts) -> Suppression {
         new: counts.new,
         at_risk: counts.at_risk,
         violations: counts.violations,
+        contradicted: 0,
+        contradicted_by_rule: Vec::new(),
         by_cause: SuppressionCauses {
             hard: counts.hard,
             soft: counts.soft,

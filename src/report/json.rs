@@ -9,7 +9,9 @@
 //! - `period.first` / `period.last`: RFC 3339 UTC times of the first and last
 //!   event, `null` without events.
 //! - `deliveries`: `total` (= delivered + hard + soft + block + pending),
-//!   `deferred_then_delivered`, `deferral_attempts` (deferral lines).
+//!   `deferred_then_delivered`, `deferral_attempts` (deferral lines),
+//!   `undecided` (bounces decided by a bare reply code or nothing: no phrase
+//!   and no known enhanced status; never hard).
 //! - `excluded`: deliveries left out of every count above: `local` (mailboxes,
 //!   pipes, content-filter hops) and `notifications` (null sender).
 //! - `rates`: fractions of 1 over final deliveries (delivered + hard + soft +
@@ -27,9 +29,12 @@
 //!   limits each.
 //! - `last_delivery`: RFC 3339 UTC time of the last successful delivery, or
 //!   `null`.
-//! - `by_reason[]`: `key` (a reason), `class`, `count` of bounced deliveries.
+//! - `by_reason[]`: `key` (a reason), `class`, `count` of bounced deliveries,
+//!   `rules[]` (`rule` id, `count`): the rules that decided them, most first.
 //! - `suppression`: `total`, `new`, `at_risk` (1..N-1 consecutive soft
-//!   bounces), `violations` (deliveries after suppression), `by_cause`
+//!   bounces), `violations` (deliveries after suppression), `contradicted`
+//!   (addresses suppressed for a hard bounce that accepted mail later in the
+//!   data read) with `contradicted_by_rule[]` (`rule`, `count`), `by_cause`
 //!   (`hard`, `soft` — N soft bounces in a row —, `complaint`, `unsubscribe`,
 //!   `esp` — the ESP had suppressed the address already).
 //! - `alerts[]`: `level` (`info`, `warning`, `critical`), `code`

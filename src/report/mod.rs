@@ -292,6 +292,9 @@ pub struct Deliveries {
     pub pending: u64,
     pub deferred_then_delivered: u64,
     pub deferral_attempts: u64,
+    /// Bounces no phrase and no known enhanced status decided (a bare reply
+    /// code, or nothing): never hard, counted here so their share shows.
+    pub undecided: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
@@ -334,6 +337,15 @@ pub struct ReasonRow {
     pub key: String,
     pub class: String,
     pub count: u64,
+    /// The rules that decided these bounces, most first.
+    pub rules: Vec<RuleCount>,
+}
+
+/// Bounces (or addresses) by the rule that decided them.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RuleCount {
+    pub rule: String,
+    pub count: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -342,13 +354,18 @@ pub struct DeferralRow {
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Suppression {
     pub total: u64,
     pub new: u64,
     pub at_risk: u64,
     /// Deliveries to an address after it was suppressed in this data.
     pub violations: u64,
+    /// Addresses suppressed for a hard bounce that accepted mail later: the
+    /// bounce was misread, or the address came back.
+    pub contradicted: u64,
+    /// `contradicted` by the rule of the suppressing bounce.
+    pub contradicted_by_rule: Vec<RuleCount>,
     /// `total` by what suppressed each address.
     pub by_cause: SuppressionCauses,
 }

@@ -309,6 +309,13 @@ fn render_table(r: &Report, color: bool) -> Vec<u8> {
         thousands(r.excluded.local),
         thousands(r.excluded.notifications)
     );
+    if r.deliveries.undecided > 0 {
+        let _ = writeln!(
+            out,
+            " undecided: {} of the bounces (a bare reply code, no phrase or known status: never hard)",
+            thousands(r.deliveries.undecided)
+        );
+    }
     if let Some(e) = &r.esp {
         esp_lines(&mut out, e);
     }
@@ -360,6 +367,22 @@ fn render_table(r: &Report, color: bool) -> Vec<u8> {
             thousands(s.violations)
         ),
     );
+    if s.contradicted > 0 {
+        let rules: Vec<String> = s
+            .contradicted_by_rule
+            .iter()
+            .map(|c| format!("{} {}", c.rule, thousands(c.count)))
+            .collect();
+        paragraph(
+            &mut out,
+            " ",
+            &format!(
+                "contradicted: {} hard-bounced addresses accepted mail later (suppressed by {}): see `bouncectl suppress --contradicted`",
+                thousands(s.contradicted),
+                rules.join(", ")
+            ),
+        );
+    }
     if r.esp.is_some() && s.total > 0 {
         let c = &s.by_cause;
         paragraph(

@@ -204,3 +204,33 @@ fn no_input_on_a_terminal_is_a_usage_error_but_piped_stdin_is_read() {
     assert_eq!(r["deliveries"]["total"], 0);
     assert_eq!(r["alerts"][0]["code"], "no-deliveries");
 }
+
+/// Issue 14: a hard-bounced address that accepts mail later in the same data
+/// contradicts its suppression; the report counts it and names the rule. A
+/// delivery before the bounce (gone@example.org) contradicts nothing.
+#[test]
+fn the_report_counts_contradicted_suppressions_by_rule() {
+    let (code, out, err) = run(bouncectl().args([
+        "analyze",
+        "--no-state",
+        "--format",
+        "json",
+        "fixtures/state/contradicted.log",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let s = &json(&out)["suppression"];
+    assert_eq!(s["contradicted"], 1, "{s}");
+    assert_eq!(
+        s["contradicted_by_rule"],
+        serde_json::json!([{"rule": "userunknown.rcpt", "count": 1}])
+    );
+    let (_, table, _) = run(bouncectl().args(["analyze", "--no-state", "fixtures/state/contradicted.log"]));
+    let table = String::from_utf8(table).unwrap();
+    let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "contradicted: 1 hard-bounced addresses accepted mail later (suppressed by userunknown.rcpt 1)"
+        ),
+        "{table}"
+    );
+}

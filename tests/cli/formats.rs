@@ -40,7 +40,22 @@ fn the_same_deliveries_as_postfix_exim_and_sendgrid_give_the_same_report() {
         "status",
     ] {
         assert_eq!(postfix[key], exim[key], "postfix vs exim: {key}");
-        assert_eq!(postfix[key], sendgrid[key], "postfix vs sendgrid: {key}");
+        // The rule ids under each reason may differ: an export carries no
+        // SMTP stage, so the same reply is decided by its status there.
+        let without_rules = |v: &Value| {
+            let mut v = v.clone();
+            if let Some(rows) = v.as_array_mut() {
+                rows.iter_mut().for_each(|r| {
+                    r.as_object_mut().map(|o| o.remove("rules"));
+                });
+            }
+            v
+        };
+        assert_eq!(
+            without_rules(&postfix[key]),
+            without_rules(&sendgrid[key]),
+            "postfix vs sendgrid: {key}"
+        );
     }
     // The classifier reads the SMTP stage (`(in reply to RCPT TO command)`,
     // Exim's `after RCPT TO:`), which only the MTA logs carry: deferral

@@ -33,3 +33,19 @@ fn readme_classify_example_is_current() {
         "README.md does not contain the current classify output:\n{text}"
     );
 }
+
+#[test]
+fn readme_explain_example_is_current() {
+    let (code, out, _) = run(bouncectl().args([
+        "classify",
+        "--explain",
+        "host mx[192.0.2.1] said: 550 Administrative prohibition (in reply to end of DATA command)",
+    ]));
+    assert_eq!(code, 0);
+    let text = String::from_utf8(out).unwrap();
+    // The README block holds the explanation without its closing blank line.
+    assert!(
+        readme().contains(text.trim_end()),
+        "README.md does not contain the current classify --explain output:\n{text}"
+    );
+}
