@@ -234,6 +234,19 @@ struct EspCounts {
     disagreements: HashMap<(Class, Class), u64>,
 }
 
+/// Rule counts, most first (then by rule id).
+fn rule_counts(counts: impl IntoIterator<Item = (&'static str, u64)>) -> Vec<RuleCount> {
+    let mut rows: Vec<RuleCount> = counts
+        .into_iter()
+        .map(|(rule, count)| RuleCount {
+            rule: rule.into(),
+            count,
+        })
+        .collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
+    rows
+}
+
 /// Receives deliveries and deferrals; [`Aggregator::finish`] makes the report.
 #[derive(Debug)]
 pub struct Aggregator {
@@ -244,8 +257,8 @@ pub struct Aggregator {
     with_deferral: u64,
     excluded: Excluded,
     by_domain: HashMap<Box<str>, Tally>,
-    by_reason: HashMap<(Reason, Class), u64>,
-    /// Bounces by (reason, class, rule): which rules decide each reason.
+    /// Bounces by (reason, class, rule): the by-reason rows and which rules
+    /// decided each.
     by_rule: HashMap<(Reason, Class, &'static str), u64>,
     /// Bounces decided by a bare reply code or by nothing (see
     /// [`crate::model::is_undecided_rule`]).
@@ -293,7 +306,6 @@ impl Aggregator {
             with_deferral: 0,
             excluded: Excluded::default(),
             by_domain: HashMap::default(),
-            by_reason: HashMap::default(),
             by_rule: HashMap::default(),
             undecided: 0,
             contradicted: HashMap::default(),
@@ -521,37 +533,21 @@ impl Aggregator {
             keyed(&self.by_sender),
             keyed(&self.by_source),
         );
-        let mut by_reason: Vec<ReasonRow> = self
-            .by_reason
-            .iter()
-            .map(|(&(reason, class), &count)| {
-                let mut rules: Vec<RuleCount> = self
-                    .by_rule
-                    .iter()
-                    .filter(|((r, c, _), _)| *r == reason && *c == class)
-                    .map(|(&(_, _, rule), &count)| RuleCount {
-                        rule: rule.into(),
-                        count,
-                    })
-                    .collect();
-                rules.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
-                ReasonRow {
-                    key: reason.as_str().into(),
-                    class: class.as_str().into(),
-                    count,
-                    rules,
-                }
+        // The rows by reason are the sums of the rows by rule.
+        let mut reasons: HashMap<(Reason, Class), Vec<(&'static str, u64)>> = HashMap::default();
+        for (&(reason, class, rule), &count) in &self.by_rule {
+            reasons.entry((reason, class)).or_default().push((rule, count));
+        }
+        let mut by_reason: Vec<ReasonRow> = reasons
+            .into_iter()
+            .map(|((reason, class), rules)| ReasonRow {
+                key: reason.as_str().into(),
+                class: class.as_str().into(),
+                count: rules.iter().map(|&(_, n)| n).sum(),
+                rules: rule_counts(rules),
             })
             .collect();
-        let mut contradicted: Vec<RuleCount> = self
-            .contradicted
-            .iter()
-            .map(|(&rule, &count)| RuleCount {
-                rule: rule.into(),
-                count,
-            })
-            .collect();
-        contradicted.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
+        let contradicted = rule_counts(self.contradicted.iter().map(|(&rule, &count)| (rule, count)));
         by_reason.sort_by(|a, b| {
             b.count
                 .cmp(&a.count)
@@ -1156,7 +1152,6 @@ impl Sink for Aggregator {
             .add(d.outcome);
         if let Outcome::Bounced(class) = d.outcome {
             let reason = d.reason.unwrap_or(Reason::Undefined);
-            *self.by_reason.entry((reason, class)).or_default() += 1;
             let rule = d.rule.unwrap_or("undefined");
             *self.by_rule.entry((reason, class, rule)).or_default() += 1;
             if crate::model::is_undecided_rule(rule) {

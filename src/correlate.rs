@@ -686,13 +686,21 @@ mod tests {
     }
 
     fn attempt(rcpt: &str, status: AttemptStatus, class: Option<Class>) -> EventKind {
+        attempt_with(
+            rcpt,
+            status,
+            class.map(|class| Verdict::new(class, Reason::UserUnknown, "t", None)),
+        )
+    }
+
+    fn attempt_with(rcpt: &str, status: AttemptStatus, verdict: Option<Verdict>) -> EventKind {
         EventKind::Attempt(Attempt::new(AttemptParts {
             rcpt: rcpt.as_bytes(),
             status,
             scope: Scope::Outbound,
             relay: None,
             diagnostic: b"",
-            verdict: class.map(|class| Verdict::new(class, Reason::UserUnknown, "t", None)),
+            verdict,
             status_code: None,
         }))
     }
@@ -738,15 +746,11 @@ mod tests {
     }
 
     fn deferred(rcpt: &str, class: Class, reason: Reason) -> EventKind {
-        EventKind::Attempt(Attempt::new(AttemptParts {
-            rcpt: rcpt.as_bytes(),
-            status: AttemptStatus::Deferred,
-            scope: Scope::Outbound,
-            relay: None,
-            diagnostic: b"",
-            verdict: Some(Verdict::new(class, reason, "t", None)),
-            status_code: None,
-        }))
+        attempt_with(
+            rcpt,
+            AttemptStatus::Deferred,
+            Some(Verdict::new(class, reason, "t", None)),
+        )
     }
 
     /// Issue 14: an expiry keeps the cause of its last deferral. Refused

@@ -459,11 +459,11 @@ impl Classifier {
             Some(s) if s.class == 2 && code.is_some_and(|c| c >= 400) => dsn,
             found => found.or(dsn),
         };
-        let stage_from = match stage::stage_marker(text) {
-            Some(marker) => Some(StageFrom::Text(marker)),
-            None => given.map(|_| StageFrom::Given),
+        // One scan gives both the stage and the words that named it.
+        let (stage, stage_from) = match stage::find_stage_marker(text) {
+            Some((found, marker)) => (Some(found), Some(StageFrom::Text(marker))),
+            None => (given, given.map(|_| StageFrom::Given)),
         };
-        let stage = stage::find_stage(text).or(given);
         let reply_class = code.map(|c| (c / 100) as u8).or(status.map(|s| s.class));
         let decide = |table: Table,
                       id: &'static str,

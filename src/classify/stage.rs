@@ -67,16 +67,16 @@ fn matcher() -> &'static AhoCorasick {
     })
 }
 
-/// The stage the text names, if it names one.
-pub fn find_stage(text: &[u8]) -> Option<Stage> {
+/// The stage the text names, with the marker phrase that named it (for
+/// `classify --explain`), if it names one.
+pub fn find_stage_marker(text: &[u8]) -> Option<(Stage, &'static str)> {
     let m = matcher().find(text)?;
-    MARKERS.get(m.pattern().as_usize()).map(|&(_, stage)| stage)
+    MARKERS.get(m.pattern().as_usize()).map(|&(p, stage)| (stage, p))
 }
 
-/// The marker phrase that named the stage (for `classify --explain`).
-pub fn stage_marker(text: &[u8]) -> Option<&'static str> {
-    let m = matcher().find(text)?;
-    MARKERS.get(m.pattern().as_usize()).map(|&(p, _)| p)
+/// The stage the text names, if it names one.
+pub fn find_stage(text: &[u8]) -> Option<Stage> {
+    find_stage_marker(text).map(|(stage, _)| stage)
 }
 
 #[cfg(test)]
