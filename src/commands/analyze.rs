@@ -74,7 +74,9 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
     };
 
     let (report, had_errors) = if args.no_state {
-        analyze(&sources, &opts, settings, global.quiet)?
+        let (report, had_errors) = analyze(&sources, &opts, settings, global.quiet)?;
+        emit(&report, &eff, args.report.out.as_deref())?;
+        (report, had_errors)
     } else {
         if args.incremental && sources.contains(&Source::Stdin) {
             return Err(UsageError(
@@ -97,10 +99,14 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
             quiet: global.quiet,
             host,
         };
-        let done = analyze_into_state(store.as_mut(), &sources, &opts, settings, &job)?;
+        // The report is written before the state is committed: a report
+        // that cannot be written leaves the state as it was.
+        let out = args.report.out.as_deref();
+        let done = analyze_into_state_then(store.as_mut(), &sources, &opts, settings, &job, |report| {
+            emit(report, &eff, out)
+        })?;
         (done.report, done.had_errors)
     };
-    emit(&report, &eff, args.report.out.as_deref())?;
     if had_errors {
         return Ok(Exit::Error);
     }
@@ -250,23 +256,42 @@ pub fn analyze_into_state(
     settings: Settings,
     job: &Job,
 ) -> Result<Done> {
+    analyze_into_state_then(store, sources, opts, settings, job, |_| Ok(()))
+}
+
+/// [`analyze_into_state`], with `deliver` handed the report before the
+/// commit: when it fails (the report cannot be written: disk full, a closed
+/// pipe), the run is rolled back, so the next run reads the same bytes again
+/// and their report is not lost. A commit that fails after a delivered report
+/// only means the next run reports those bytes once more.
+pub fn analyze_into_state_then(
+    store: &mut dyn Store,
+    sources: &[Source],
+    opts: &ReadOptions,
+    settings: Settings,
+    job: &Job,
+    deliver: impl FnOnce(&Report) -> Result<()>,
+) -> Result<Done> {
     let run = store.begin_run(job.command, job.now)?;
-    match record_run(store, run, sources, opts, settings, job) {
-        // Nothing was read: leave the store exactly as it was (no run row,
-        // no fsync), so an hourly cron run on an idle log costs nothing.
-        Ok(done) if done.read_nothing => {
-            store.rollback_run()?;
-            Ok(done)
-        }
-        Ok(done) => {
-            store.commit_run(run, job.now)?;
-            Ok(done)
-        }
+    let done = match record_run(store, run, sources, opts, settings, job) {
+        Ok(done) => done,
         Err(e) => {
             let _ = store.rollback_run();
-            Err(e)
+            return Err(e);
         }
+    };
+    if let Err(e) = deliver(&done.report) {
+        let _ = store.rollback_run();
+        return Err(e.context("state not updated, so that the next run reads these lines again"));
     }
+    if done.read_nothing {
+        // Nothing was read: leave the store exactly as it was (no run row,
+        // no fsync), so an hourly cron run on an idle log costs nothing.
+        store.rollback_run()?;
+    } else {
+        store.commit_run(run, job.now)?;
+    }
+    Ok(done)
 }
 
 fn record_run(
@@ -302,9 +327,30 @@ fn record_run(
         None
     };
     let identities: Vec<InputIdentity> = prepared.iter().map(|p| p.identity().clone()).collect();
-    let read_nothing = plans
-        .as_ref()
-        .is_some_and(|plans| plans.iter().all(|p| matches!(p.plan, Plan::Skip)));
+    let read_nothing = plans.as_ref().is_some_and(|plans| {
+        plans
+            .iter()
+            .zip(&identities)
+            .all(|(p, identity)| nothing_new(p.plan, identity))
+    });
+    if read_nothing {
+        // Nothing to read: neither the saved in-flight deliveries nor the
+        // state are loaded, and the report says so (no carried-over pending
+        // delivery is this run's).
+        let mut report = nothing_new_report(&identities, settings);
+        report.suppression = state_suppression(&store.counts(&CountsQuery {
+            run: Some(run),
+            since: None,
+            seen_only: true,
+            scope,
+        })?);
+        return Ok(Done {
+            report,
+            had_errors: false,
+            read_nothing,
+        });
+    }
+    let empty_settings = settings.clone();
     let saved: Option<SavedFlight> = match job.incremental && !read_nothing {
         true => match store.snapshot(host)? {
             Some(json) => Some(serde_json::from_str(&json).map_err(|e| StateError::Data {
@@ -354,6 +400,22 @@ fn record_run(
         return Err(e.into());
     }
     print_notes(&summary, &notes, job.quiet);
+    if job.incremental && !summary.had_errors && summary.inputs.iter().all(|i| i.lines == 0) {
+        // Planned reads found no whole new line (a file that only grew by a
+        // partial line, or an empty new one): as above, nothing is new.
+        let mut report = nothing_new_report(&identities, empty_settings);
+        report.suppression = state_suppression(&store.counts(&CountsQuery {
+            run: Some(run),
+            since: None,
+            seen_only: true,
+            scope,
+        })?);
+        return Ok(Done {
+            report,
+            had_errors: false,
+            read_nothing: true,
+        });
+    }
     if job.incremental && summary.had_errors {
         // Offsets and in-flight deliveries must describe the same bytes: a
         // half-read input would make the next run skip or repeat lines.
@@ -423,6 +485,44 @@ fn record_run(
         had_errors: summary.had_errors,
         read_nothing,
     })
+}
+
+/// Whether an input planned this way has nothing new: skipped, or an
+/// uncompressed log whose every byte up to its size was read before.
+fn nothing_new(plan: Plan, input: &InputIdentity) -> bool {
+    match plan {
+        Plan::Skip => true,
+        Plan::From(offset) => !input.compressed && !input.document && input.disk_size == Some(offset),
+    }
+}
+
+/// The report of an incremental run that found nothing new: no deliveries,
+/// every input with 0 lines, and an info alert that says so.
+fn nothing_new_report(identities: &[InputIdentity], settings: Settings) -> Report {
+    let inputs = identities
+        .iter()
+        .map(|i| crate::report::InputReport {
+            path: i.name.clone(),
+            format: String::new(),
+            lines: 0,
+            events: 0,
+            skipped: 0,
+            skipped_by: Default::default(),
+            error: None,
+        })
+        .collect();
+    let mut report = Aggregator::new(settings).finish(inputs, None, None);
+    report.alerts.retain(|a| a.code != "no-deliveries");
+    report.alerts.push(crate::report::Alert {
+        level: Level::Info,
+        code: "nothing-new".into(),
+        message: "nothing new since the last incremental run: no input has a new line".into(),
+        domain: None,
+        provider: None,
+        count: None,
+        diagnostic: None,
+    });
+    report
 }
 
 /// The report's suppression numbers from the state's counts.

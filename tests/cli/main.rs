@@ -4,6 +4,7 @@ mod analyze;
 mod classify;
 mod completions;
 mod config;
+mod cron;
 mod fixtures;
 mod formats;
 mod formats_out;
