@@ -489,7 +489,16 @@ impl Aggregator {
             block: ratio(self.all.block, finals),
             deferral: ratio(self.with_deferral, self.all.total()),
         };
-        let status = if finals == 0 || rates.bounce < s.warning {
+        let by = &self.esp.already_suppressed;
+        let signals = self.esp.complaints
+            + self.esp.unsubscribes
+            + by.bounce
+            + by.complaint
+            + by.unsubscribe
+            + by.other;
+        let status = if self.all.total() == 0 && signals == 0 {
+            Level::NoData
+        } else if finals == 0 || rates.bounce < s.warning {
             Level::Healthy
         } else if rates.bounce <= s.critical {
             Level::Warning

@@ -107,10 +107,36 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         })?;
         (done.report, done.had_errors)
     };
-    if had_errors {
+    let unrecognised = !args.incremental && report_unrecognised(&report);
+    if had_errors || unrecognised {
         return Ok(Exit::Error);
     }
     Ok(threshold_exit(&report, args.report.fail_on))
+}
+
+/// Names on stderr each input of which not one line was recognised (the
+/// wrong file, or a format we do not read) and says whether there was one.
+/// Only for whole reads: the new lines of an incremental run may all be
+/// another program's.
+pub fn report_unrecognised(report: &Report) -> bool {
+    let mut any = false;
+    for i in &report.inputs {
+        // An export counts records, not lines: one unreadable document is
+        // one record skipped, however many lines it spans.
+        let export = Format::from_name(&i.format).is_some_and(Format::is_esp);
+        let nothing = i.events == 0 && i.skipped > 0 && (export || i.skipped == i.lines);
+        if nothing && i.error.is_none() {
+            any = true;
+            eprintln!(
+                "bouncectl: error: {}: nothing in it was recognised (read as {}; {} lines): is it a \
+                 mail log or an export bouncectl reads? `--input-format` names the format",
+                output::sanitize(&i.path),
+                i.format,
+                i.lines
+            );
+        }
+    }
+    any
 }
 
 /// The aggregation settings `analyze` and `report` share: the command line
@@ -160,18 +186,56 @@ pub fn emit(report: &Report, eff: &Effective, out: Option<&std::path::Path>) -> 
     }
 }
 
-/// Exit code 3 when `--fail-on` asked for the band the report is in.
+/// Exit code 3 when `--fail-on` asked for the band the report is in (a
+/// report with no data fails either band: nothing to judge is not healthy),
+/// said in one line on stderr, even with `--quiet`: cron mails output, and
+/// an exit code alone never reaches anyone.
 pub fn threshold_exit(report: &Report, fail_on: Option<FailOn>) -> Exit {
     let reached = match fail_on {
+        Some(_) if report.status == Level::NoData => true,
         Some(FailOn::Warning) => report.status >= Level::Warning,
         Some(FailOn::Critical) => report.status >= Level::Critical,
         None => false,
     };
     if reached {
+        eprintln!("bouncectl: {}", output::sanitize(&threshold_line(report)));
         Exit::Threshold
     } else {
         Exit::Ok
     }
+}
+
+/// The one line `--fail-on` prints: band, rates, counts and the top alert.
+pub fn threshold_line(report: &Report) -> String {
+    let pct = |f: f64| format!("{:.2}%", f * 100.0);
+    let d = &report.deliveries;
+    let top = report
+        .alerts
+        .iter()
+        // The rate alerts repeat what the line says already.
+        .filter(|a| !matches!(a.code.as_str(), "no-deliveries" | "bounce-rate"))
+        // The first of the most severe: alerts come most important first.
+        .rev()
+        .max_by_key(|a| a.level)
+        .map(|a| format!("; {}: {}", a.level.as_str(), a.message))
+        .unwrap_or_default();
+    if report.status == Level::NoData {
+        let lines: u64 = report.inputs.iter().map(|i| i.lines).sum();
+        return format!(
+            "no-data: no outbound delivery found in {} input(s), {lines} lines read",
+            report.inputs.len()
+        );
+    }
+    format!(
+        "{}: bounce rate {} (hard {}, soft {}, blocks {}): {} bounced of {} final deliveries{top}",
+        report.status.as_str(),
+        pct(report.rates.bounce),
+        pct(report.rates.hard),
+        pct(report.rates.soft),
+        pct(report.rates.block),
+        d.hard + d.soft + d.block,
+        d.delivered + d.hard + d.soft + d.block,
+    )
 }
 
 /// The format `--input-format` forces (`None`: recognise each input's).
@@ -512,6 +576,8 @@ fn nothing_new_report(identities: &[InputIdentity], settings: Settings) -> Repor
         })
         .collect();
     let mut report = Aggregator::new(settings).finish(inputs, None, None);
+    // An idle log is not a broken one: no data to judge, but nothing wrong.
+    report.status = Level::Healthy;
     report.alerts.retain(|a| a.code != "no-deliveries");
     report.alerts.push(crate::report::Alert {
         level: Level::Info,

@@ -65,6 +65,7 @@ h2 { font-size: 1.15em; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 
 .status.healthy { background: var(--healthy); }
 .status.warning { background: var(--warning); }
 .status.critical { background: var(--critical); }
+.status.no-data { background: #6b7280; }
 .summary { margin: 10px 0 0; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
@@ -286,7 +287,7 @@ fn alert(out: &mut String, a: &Alert) {
     let level = match a.level {
         Level::Critical => "critical",
         Level::Warning => "warning",
-        Level::Info | Level::Healthy => "info",
+        Level::Info | Level::NoData | Level::Healthy => "info",
     };
     let _ = write!(
         out,

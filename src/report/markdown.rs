@@ -53,7 +53,7 @@ fn alert(out: &mut String, a: &Alert) {
     let level = match a.level {
         Level::Critical => "**CRITICAL**",
         Level::Warning => "**WARNING**",
-        Level::Info | Level::Healthy => "info",
+        Level::Info | Level::NoData | Level::Healthy => "info",
     };
     let _ = writeln!(out, "- {level} {}", escape(&a.message));
     if let Some(d) = &a.diagnostic {

@@ -198,10 +198,11 @@ impl Render for Prometheus {
             Level::Critical => 2,
             Level::Warning => 1,
             Level::Healthy | Level::Info => 0,
+            Level::NoData => -1,
         };
         o.gauge(
             "bouncectl_status",
-            "Bounce-rate band: 0 healthy, 1 warning, 2 critical.",
+            "Bounce-rate band: 0 healthy, 1 warning, 2 critical; -1 no data (no outbound delivery found).",
             status,
         );
         let hard = match r.hard_status {

@@ -211,7 +211,7 @@ fn alert_line(out: &mut String, a: &Alert, color: bool) {
     let level = match a.level {
         Level::Critical => "CRITICAL",
         Level::Warning => "WARNING",
-        Level::Info | Level::Healthy => "info",
+        Level::Info | Level::NoData | Level::Healthy => "info",
     };
     let width = usize::from(WIDTH) - ALERT_INDENT;
     for (i, line) in wrap(&sanitize(&a.message), width).iter().enumerate() {

@@ -103,3 +103,70 @@ fn a_report_that_cannot_be_written_leaves_the_state_for_the_next_run() {
     assert_eq!(report["deliveries"]["total"], 80, "{report:#}");
     assert!(report["inputs"][0]["lines"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn a_crossed_threshold_says_one_line_on_stderr_even_when_quiet() {
+    let (code, out, err) =
+        run(bouncectl().args(["analyze", "-q", "--no-state", "--fail-on", "critical", SAMPLE]));
+    assert_eq!(code, 3, "{err}");
+    assert!(!out.is_empty(), "the report is still printed");
+    assert_eq!(
+        err,
+        "bouncectl: critical: bounce rate 17.72% (hard 6.33%, soft 3.80%, blocks 7.59%): 14 bounced of 79 \
+         final deliveries; critical: hard-bounce rate 6.33% is in the emergency (> 5%) band: clean the list \
+         before the next send\n",
+        "one line, band first"
+    );
+    // Below the band asked for: silent, exit 0.
+    let (code, _, err) = run(bouncectl().args([
+        "analyze",
+        "-q",
+        "--no-state",
+        "--crit",
+        "0.5",
+        "--fail-on",
+        "critical",
+        SAMPLE,
+    ]));
+    assert_eq!((code, err.as_str()), (0, ""));
+}
+
+#[test]
+fn no_data_is_not_healthy_and_an_unrecognised_file_is_an_error() {
+    let dir = fresh_dir("cron-no-data");
+    // An empty log: status no-data, which --fail-on treats as failing.
+    let empty = dir.join("empty.log");
+    std::fs::write(&empty, b"").unwrap();
+    let (code, out, err) = run(bouncectl()
+        .args([
+            "analyze",
+            "-q",
+            "--no-state",
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+        ])
+        .arg(&empty));
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(json(&out)["status"], "no-data");
+    assert_eq!(
+        err,
+        "bouncectl: no-data: no outbound delivery found in 1 input(s), 0 lines read\n"
+    );
+    // A file of which nothing was recognised (journalctl's JSON read as a
+    // Postfix log): exit 1, the file and the format it was taken for named.
+    let journal = dir.join("journal.json");
+    std::fs::write(
+        &journal,
+        b"{\"__CURSOR\":\"s=1\",\"MESSAGE\":\"hello\",\"SYSLOG_IDENTIFIER\":\"postfix/smtp\"}\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(bouncectl().args(["analyze", "-q", "--no-state"]).arg(&journal));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("journal.json: nothing in it was recognised (read as postfix; 1 lines)"),
+        "{err}"
+    );
+    assert!(String::from_utf8(out).unwrap().contains("Status: NO-DATA"));
+}

@@ -13,6 +13,17 @@ fn report(args: &[&str]) -> Value {
     serde_json::from_slice(&out).expect("valid JSON report")
 }
 
+/// The report of an input of which not one line was recognised: exit 1,
+/// the file named on stderr (issue 17: no data is not healthy).
+fn unrecognised(args: &[&str]) -> (Value, String) {
+    let (code, out, err) = run(bouncectl().args(["analyze", "--format", "json"]).args(args));
+    assert!(code == 1, "{args:?} exited {code}, not 1: {err}");
+    assert!(err.contains(": nothing in it was recognised (read as "), "{err}");
+    let r: Value = serde_json::from_slice(&out).expect("valid JSON report");
+    assert_eq!(r["status"], "no-data");
+    (r, err)
+}
+
 /// A report and what went to stderr (warnings), without `-q`.
 fn report_and_warnings(args: &[&str]) -> (Value, String) {
     let (code, out, err) = run(bouncectl().args(["analyze", "--format", "json"]).args(args));
@@ -127,7 +138,7 @@ fn every_fixture_is_recognised_as_its_format() {
 #[test]
 fn input_format_forces_the_parser() {
     // An Exim log read as Postfix: every line is in no Postfix form.
-    let r = report(&[
+    let (r, _) = unrecognised(&[
         "--input-format",
         "postfix",
         "fixtures/exim/exim-exporter-mainlog.log",
@@ -136,7 +147,7 @@ fn input_format_forces_the_parser() {
     assert_eq!(r["inputs"][0]["events"], 0);
     assert_eq!(r["inputs"][0]["skipped"], r["inputs"][0]["lines"]);
     // SES records read as SendGrid events: no `event` key, each one skipped.
-    let r = report(&[
+    let (r, _) = unrecognised(&[
         "--input-format",
         "sendgrid",
         "fixtures/esp/ses-sns-notifications.jsonl",
@@ -241,7 +252,7 @@ fn malformed_records_are_counted_with_their_line_never_fatal() {
         "csv",
         "exim",
     ] {
-        let r = report(&["--input-format", format, junk.to_str().unwrap()]);
+        let (r, _) = unrecognised(&["--input-format", format, junk.to_str().unwrap()]);
         assert_eq!(r["deliveries"]["total"], 0, "{format}");
     }
 }
@@ -257,12 +268,12 @@ fn columns_name_the_columns_of_a_csv() {
     assert_eq!(r["deliveries"]["hard"], 2);
     assert_eq!(r["esp"]["complaints"], 1);
     // Without the map the header names nothing we know: every row skipped.
-    let (r, err) = report_and_warnings(&["--input-format", "csv", "fixtures/esp/generic-columns.csv"]);
+    let (r, err) = unrecognised(&["--input-format", "csv", "fixtures/esp/generic-columns.csv"]);
     assert_eq!(r["deliveries"]["total"], 0);
     assert!(err.contains("no column holds the recipient address"), "{err}");
     assert!(err.contains("--columns email=HEADER"), "{err}");
     // A name the header lacks, and a map that is no map.
-    let (_, err) = report_and_warnings(&[
+    let (_, err) = unrecognised(&[
         "--columns",
         "email=Mail",
         "--input-format",
