@@ -122,6 +122,15 @@ pub fn open_state(opts: &StateOpts, create: bool) -> Result<Box<dyn crate::state
             )
         })?,
     };
+    if create && opts.state.is_none() && !path.exists() {
+        // The default state is the user's real suppression list: a first run
+        // on a sample must not fill it unnoticed.
+        eprintln!(
+            "bouncectl: note: creating the state {} (it keeps the suppression list across runs; \
+             --no-state reads without it, --state PATH puts it elsewhere)",
+            crate::output::sanitize(&path.display().to_string())
+        );
+    }
     let store = crate::state::sqlite::SqliteStore::open(
         &path,
         crate::state::sqlite::OpenOptions { create, lock_timeout },

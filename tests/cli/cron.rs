@@ -170,3 +170,34 @@ fn no_data_is_not_healthy_and_an_unrecognised_file_is_an_error() {
     );
     assert!(String::from_utf8(out).unwrap().contains("Status: NO-DATA"));
 }
+
+#[test]
+fn the_first_run_that_creates_the_default_state_says_so_once() {
+    let home = fresh_dir("cron-first-state");
+    let mut first = bouncectl();
+    first.env("XDG_STATE_HOME", &home).args(["analyze", "-q", SAMPLE]);
+    let (code, _, err) = run(&mut first);
+    assert_eq!(code, 0, "{err}");
+    let path = home.join("bouncectl/state.db");
+    assert_eq!(
+        err,
+        format!(
+            "bouncectl: note: creating the state {} (it keeps the suppression list across runs; --no-state \
+             reads without it, --state PATH puts it elsewhere)\n",
+            path.display()
+        )
+    );
+    assert!(path.exists());
+    // Once only; and --no-state never creates it.
+    let (code, _, err) = run(bouncectl()
+        .env("XDG_STATE_HOME", &home)
+        .args(["analyze", "-q", SAMPLE]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    let other = fresh_dir("cron-no-state");
+    let (code, _, err) =
+        run(bouncectl()
+            .env("XDG_STATE_HOME", &other)
+            .args(["analyze", "-q", "--no-state", SAMPLE]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(!other.join("bouncectl").exists());
+}

@@ -9,12 +9,12 @@ fn readme() -> String {
 
 #[test]
 fn readme_sample_report_is_current() {
-    let (code, out, err) = run(bouncectl().args(["analyze", "fixtures/postfix/sample.log"]));
+    let (code, out, err) = run(bouncectl().args(["analyze", "--no-state", "fixtures/postfix/sample.log"]));
     assert_eq!(code, 0, "{err}");
     let report = String::from_utf8(out).unwrap();
     assert!(
         readme().contains(&report),
-        "README.md does not contain the current output of `bouncectl analyze fixtures/postfix/sample.log`:\n{report}"
+        "README.md does not contain the current output of `bouncectl analyze --no-state fixtures/postfix/sample.log`:\n{report}"
     );
 }
 
