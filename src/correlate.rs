@@ -145,6 +145,26 @@ struct Message {
     sender: Option<Box<str>>,
     notification: bool,
     rcpts: Rcpts,
+    /// Bounces of a message whose sender the log has not shown, held until
+    /// the message's next line: Exim writes `ADDR: error ignored` right
+    /// after the `**` line of a bounce of its own, and that line is all
+    /// that tells it from an outbound bounce when the `<= <>` arrival was
+    /// rotated away.
+    held: Vec<HeldBounce>,
+}
+
+/// A bounce waiting for the next line of its message (see [`Message::held`]).
+#[derive(Debug)]
+struct HeldBounce {
+    /// The final attempt; an expiry's is made from its last deferral.
+    attempt: Attempt,
+    ts: i64,
+    deferrals: u32,
+    first_ts: i64,
+    scope: Scope,
+    source: usize,
+    /// The relay of an earlier attempt, when the final line names none.
+    relay: Option<Box<str>>,
 }
 
 impl Message {
@@ -182,6 +202,14 @@ impl Correlator {
     }
 
     pub fn push(&mut self, event: Event, source: usize, sink: &mut impl Sink) {
+        if let Some(message) = self.messages.get_mut(&event.msg) {
+            if !message.held.is_empty() {
+                if event.kind == EventKind::Notification {
+                    message.notification = true;
+                }
+                release_held(event.msg, message, sink);
+            }
+        }
         match event.kind {
             EventKind::Sender { from } => {
                 self.messages.entry(event.msg).or_default().sender = Some(from);
@@ -261,6 +289,22 @@ impl Correlator {
         };
         state.done = true;
         let earlier = state.last.take();
+        if matches!(outcome, Outcome::Bounced(_))
+            && label.is_none()
+            && message.sender.is_none()
+            && !notification
+        {
+            message.held.push(HeldBounce {
+                relay: earlier.as_ref().and_then(Attempt::relay).map(Into::into),
+                attempt,
+                ts,
+                deferrals: state.deferrals,
+                first_ts: state.first_ts,
+                scope: state.scope,
+                source,
+            });
+            return;
+        }
         let delivery = Delivery {
             msg,
             rcpt: attempt.rcpt(),
@@ -313,6 +357,32 @@ impl Correlator {
         let last = state.last.take();
         let (class, reason, rule) =
             expiry_verdict(last.as_ref().and_then(|a| a.verdict), "exim.retry-timeout");
+        if message.sender.is_none() && !notification {
+            let verdict = Verdict {
+                stage: last.as_ref().and_then(|a| a.verdict).and_then(|v| v.stage),
+                matched: last.as_ref().and_then(|a| a.verdict).and_then(|v| v.matched),
+                ..Verdict::new(class, reason, rule, None)
+            };
+            let attempt = Attempt::new(AttemptParts {
+                rcpt: rcpt.as_bytes(),
+                status: AttemptStatus::Bounced,
+                scope: state.scope,
+                relay: last.as_ref().and_then(Attempt::relay).map(str::as_bytes),
+                diagnostic: last.as_ref().map_or("", Attempt::diagnostic).as_bytes(),
+                verdict: Some(verdict),
+                status_code: last.as_ref().and_then(Attempt::status_code),
+            });
+            message.held.push(HeldBounce {
+                attempt,
+                ts,
+                deferrals: state.deferrals,
+                first_ts: state.first_ts,
+                scope: state.scope,
+                source,
+                relay: None,
+            });
+            return;
+        }
         sink.delivery(Delivery {
             msg,
             rcpt,
@@ -558,6 +628,7 @@ impl Correlator {
                 sender: m.sender.as_deref().map(Into::into),
                 notification: m.notification,
                 rcpts: Rcpts::default(),
+                held: Vec::new(),
             };
             for r in &m.rcpts {
                 let state = RcptState {
@@ -611,7 +682,37 @@ fn expiry_verdict(last: Option<Verdict>, rule: &'static str) -> (Class, Reason, 
     }
 }
 
-fn flush_pending(msg: MsgId, message: Message, sink: &mut impl Sink) {
+/// Hands the held bounces of a message to the sink, as notifications of
+/// ours when the message turned out to be one.
+fn release_held(msg: MsgId, message: &mut Message, sink: &mut impl Sink) {
+    let notification = message.is_notification();
+    for held in message.held.drain(..) {
+        let a = &held.attempt;
+        let verdict = a.verdict;
+        sink.delivery(Delivery {
+            msg,
+            rcpt: a.rcpt(),
+            sender: message.sender.as_deref(),
+            outcome: Outcome::Bounced(verdict.map_or(Class::Soft, |v| v.class)),
+            reason: verdict.map(|v| v.reason),
+            rule: verdict.map(|v| v.rule),
+            stage: verdict.and_then(|v| v.stage),
+            matched: verdict.and_then(|v| v.matched),
+            status_code: a.status_code(),
+            diagnostic: a.diagnostic(),
+            deferrals: held.deferrals,
+            first_ts: held.first_ts,
+            ts: held.ts,
+            scope: held.scope,
+            notification,
+            relay: a.relay().or(held.relay.as_deref()),
+            source: held.source,
+        });
+    }
+}
+
+fn flush_pending(msg: MsgId, mut message: Message, sink: &mut impl Sink) {
+    release_held(msg, &mut message, sink);
     let notification = message.is_notification();
     let mut pending: Vec<(RcptState, Attempt)> = message
         .rcpts

@@ -284,9 +284,23 @@ fn parse_message(rest: &[u8], ctx: &LineContext) -> Option<Option<EventKind>> {
 
 /// Message-level lines without a flag: `Completed`, `removed by ...` end the
 /// message; `Frozen`, `DKIM: ...`, `H=... Connection timed out` are ignored.
+/// Three lines are only ever written about a bounce message Exim generated
+/// (Exim spec, "ignore_bounce_errors_after"): `Frozen (delivery error
+/// message)` when it cannot be delivered, `Unfrozen by errmsg timer` when
+/// it is tried once more, and `ADDR: error ignored` when that fails too. They
+/// make the message a notification of ours even when its `<= <>` arrival was
+/// rotated away weeks ago (a frozen bounce).
 fn message_word(rest: &[u8]) -> Option<EventKind> {
-    (rest.starts_with(b"Completed") || rest.starts_with(b"removed by ") || rest.starts_with(b"cancelled by "))
-        .then_some(EventKind::Removed)
+    if rest.starts_with(b"Completed")
+        || rest.starts_with(b"removed by ")
+        || rest.starts_with(b"cancelled by ")
+    {
+        return Some(EventKind::Removed);
+    }
+    let ours = rest.starts_with(b"Frozen (delivery error message)")
+        || rest.starts_with(b"Unfrozen by errmsg timer")
+        || rest.trim_ascii_end().ends_with(b": error ignored");
+    ours.then_some(EventKind::Notification)
 }
 
 fn delivery(body: &[u8], status: AttemptStatus, ctx: &LineContext) -> Option<EventKind> {
