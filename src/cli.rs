@@ -156,7 +156,7 @@ pub enum ColorWhen {
 #[derive(Debug, Clone, Args)]
 pub struct ReportOpts {
     /// Output format
-    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    #[arg(short, long, value_enum, ignore_case = true, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 
     /// Write the report to FILE (atomically) instead of standard output
@@ -176,7 +176,7 @@ pub struct ReportOpts {
     pub include_notifications: bool,
 
     /// Exit with code 3 when the bounce rate reaches this band
-    #[arg(long, value_enum, value_name = "LEVEL")]
+    #[arg(long, value_enum, ignore_case = true, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
 
     /// Bounce rate where the warning band starts (2% or 0.02)
@@ -198,6 +198,7 @@ pub struct ReportOpts {
     #[arg(
         long,
         value_enum,
+        ignore_case = true,
         value_delimiter = ',',
         value_name = "BY",
         hide_possible_values = true
@@ -217,7 +218,7 @@ pub struct ReportOpts {
     pub inactivity: Option<u64>,
 
     /// Colour the status bands in the table
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    #[arg(long, value_enum, ignore_case = true, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
 }
 
@@ -252,7 +253,7 @@ pub struct ConfigArgs {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell
-    #[arg(value_enum)]
+    #[arg(value_enum, ignore_case = true)]
     pub shell: clap_complete::Shell,
 }
 
@@ -340,7 +341,7 @@ pub struct AnalyzeArgs {
     pub rules: Option<PathBuf>,
 
     /// Input format
-    #[arg(long, value_enum, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
     pub input_format: InputFormat,
 
     /// Columns of CSV inputs, when their header names are not the usual ones:
@@ -448,7 +449,7 @@ pub struct AnalysisOpts {
     pub rules: Option<PathBuf>,
 
     /// Input format
-    #[arg(long, value_enum, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
     pub input_format: InputFormat,
 }
 
@@ -460,7 +461,7 @@ pub struct SuppressArgs {
     pub inputs: Vec<PathBuf>,
 
     /// Output format
-    #[arg(short, long, value_enum, default_value_t = SuppressFormat::Csv)]
+    #[arg(short, long, value_enum, ignore_case = true, default_value_t = SuppressFormat::Csv)]
     pub format: SuppressFormat,
 
     /// Write to FILE (atomically, mode 0600) instead of standard output
@@ -535,7 +536,7 @@ pub struct HistoryArgs {
     pub address: String,
 
     /// Output format
-    #[arg(short, long, value_enum, default_value_t = HistoryFormat::Table)]
+    #[arg(short, long, value_enum, ignore_case = true, default_value_t = HistoryFormat::Table)]
     pub format: HistoryFormat,
 
     #[command(flatten)]
@@ -668,7 +669,7 @@ pub struct ClassifyArgs {
     pub texts: Vec<String>,
 
     /// Output format
-    #[arg(short, long, value_enum, default_value_t = ClassifyFormat::Table)]
+    #[arg(short, long, value_enum, ignore_case = true, default_value_t = ClassifyFormat::Table)]
     pub format: ClassifyFormat,
 
     /// Classification rules (TOML, the format of the built-in table) tried
@@ -680,7 +681,7 @@ pub struct ClassifyArgs {
     /// (Postfix's "(in reply to RCPT TO command)" and Exim's "after RCPT TO:"
     /// in the text win). A 5xx to connect, helo or mail is a block; only a
     /// failure about the recipient can be hard
-    #[arg(long, value_enum, value_name = "STAGE")]
+    #[arg(long, value_enum, ignore_case = true, value_name = "STAGE")]
     pub stage: Option<StageArg>,
 
     /// Print the decision path of each text: codes found, stage and where it

@@ -15,6 +15,7 @@ use crate::cli::UnsuppressArgs;
 use crate::output::sanitize;
 use crate::parse::timestamp::format_rfc3339;
 use crate::state::{unsuppress, Contradiction, ScopeFilter, Store};
+use crate::suppression::Status;
 use anyhow::Result;
 
 /// The history note of an address taken off for a contradiction.
@@ -40,6 +41,7 @@ pub fn run(args: UnsuppressArgs, global: &Global) -> Result<Exit> {
     let run = store.begin_run("unsuppress", global.now)?;
     let mut messages = Vec::new();
     let mut taken_off = 0usize;
+    let mut not_suppressed = Vec::new();
     let result = (|| -> Result<()> {
         store.lock_review()?;
         // Under the review lock: no run changes the list while it is read.
@@ -62,9 +64,13 @@ pub fn run(args: UnsuppressArgs, global: &Global) -> Result<Exit> {
                 .collect()
         };
         for (address, note) in &targets {
-            let (was_suppressed, message) = take_off(store.as_mut(), address, note.as_deref(), global.now)?;
-            taken_off += usize::from(was_suppressed);
-            messages.push(message);
+            match take_off(store.as_mut(), address, note.as_deref(), global.now)? {
+                Some(message) => {
+                    taken_off += 1;
+                    messages.push(message);
+                }
+                None => not_suppressed.push(address.clone()),
+            }
         }
         Ok(())
     })();
@@ -86,11 +92,27 @@ pub fn run(args: UnsuppressArgs, global: &Global) -> Result<Exit> {
             );
         }
     }
-    Ok(Exit::Ok)
+    // Said even with --quiet: the command did not do what it was asked.
+    for address in &not_suppressed {
+        eprintln!(
+            "bouncectl: error: {}: not suppressed, nothing recorded (`bouncectl history {}` shows why)",
+            sanitize(address),
+            sanitize(address)
+        );
+    }
+    Ok(if not_suppressed.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Error
+    })
 }
 
-/// Takes one address off; returns whether it was suppressed, and what to say.
-fn take_off(store: &mut dyn Store, address: &str, note: Option<&str>, now: i64) -> Result<(bool, String)> {
+/// Takes one suppressed (or at-risk) address off and says what it was; an
+/// address that is neither is left as it is (`None`): nothing is recorded.
+fn take_off(store: &mut dyn Store, address: &str, note: Option<&str>, now: i64) -> Result<Option<String>> {
+    let Some(was) = store.address(address)?.filter(|r| r.status != Status::Ok) else {
+        return Ok(None);
+    };
     let all = ScopeFilter {
         include_local: true,
         include_notifications: true,
@@ -99,19 +121,18 @@ fn take_off(store: &mut dyn Store, address: &str, note: Option<&str>, now: i64) 
     let latest_signal = store.signals(address, None)?.last().map(|s| s.ts);
     let latest = latest_outcome.max(latest_signal);
     let cutoff = latest.map_or(now, |t| t.max(now));
-    let was = store.address(address)?;
-    let was_suppressed = unsuppress(store, address, cutoff, now, note)?;
-    let message = match (was_suppressed, was) {
-        (true, Some(r)) => format!(
-            "{}: unsuppressed (was {})",
-            address,
-            r.trigger.map_or("suppressed".into(), |t| match t.reason {
-                Some(reason) => format!("{}, {reason}", t.class.describe()),
-                None if t.class.is_signal() => t.class.describe().to_string(),
-                None => format!("{}, undefined", t.class.describe()),
-            })
-        ),
-        _ => format!("{address}: was not suppressed; its past bounces no longer count"),
-    };
-    Ok((was_suppressed, message))
+    unsuppress(store, address, cutoff, now, note)?;
+    Ok(Some(format!(
+        "{}: {} (was {})",
+        address,
+        match was.status {
+            Status::AtRisk => "taken off the at-risk list",
+            _ => "unsuppressed",
+        },
+        was.trigger.map_or("suppressed".into(), |t| match t.reason {
+            Some(reason) => format!("{}, {reason}", t.class.describe()),
+            None if t.class.is_signal() => t.class.describe().to_string(),
+            None => format!("{}, undefined", t.class.describe()),
+        })
+    )))
 }

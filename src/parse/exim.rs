@@ -813,7 +813,10 @@ mod tests {
             event("1999-03-02 09:44:33 10HmbB-000000005vi-0000 removed by CALLER").kind,
             EventKind::Removed
         );
-        assert_eq!(parse("2020-06-19 04:54:02 1jmFYj-00039V-QX Frozen"), Parsed::Ignored);
+        assert_eq!(
+            parse("2020-06-19 04:54:02 1jmFYj-00039V-QX Frozen"),
+            Parsed::Ignored
+        );
         // Lines only a bounce message of our own gets.
         for line in [
             "2020-06-19 04:54:02 1jmFYj-00039V-QX Frozen (delivery error message)",

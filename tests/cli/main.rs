@@ -13,4 +13,5 @@ mod hostile;
 mod html;
 mod readme;
 mod state;
+mod usage;
 mod util;

@@ -1,0 +1,64 @@
+//! Issue 17, "small things users hit": what a command line that is almost
+//! right does.
+
+use crate::util::{bouncectl, fresh_dir, run};
+
+const SAMPLE: &str = "fixtures/postfix/sample.log";
+
+#[test]
+fn format_values_are_not_case_sensitive() {
+    let (code, lower, err) = run(bouncectl().args(["analyze", "--no-state", "--format", "json", SAMPLE]));
+    assert_eq!(code, 0, "{err}");
+    let (code, upper, err) = run(bouncectl().args([
+        "analyze",
+        "--no-state",
+        "--format",
+        "JSON",
+        "--by",
+        "Domain,REASON",
+        SAMPLE,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let (lower, upper): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_slice(&lower).unwrap(),
+        serde_json::from_slice(&upper).unwrap(),
+    );
+    assert_eq!(lower["deliveries"], upper["deliveries"]);
+    let (code, _, err) =
+        run(bouncectl().args(["suppress", "--no-state", "--format", "Postfix-Access", SAMPLE]));
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn unsuppress_of_an_address_that_is_not_suppressed_records_nothing_and_fails() {
+    let dir = fresh_dir("usage-unsuppress");
+    let state = dir.join("state.db");
+    let with_state = |args: &[&str]| {
+        let mut cmd = bouncectl();
+        cmd.args(args).arg("--state").arg(&state);
+        run(&mut cmd)
+    };
+    let (code, _, err) = with_state(&["analyze", "-q", SAMPLE]);
+    assert_eq!(code, 0, "{err}");
+    let (_, before, _) = with_state(&["history", "--format", "json", "nobody@example.org"]);
+
+    let (code, _, err) = with_state(&["unsuppress", "nobody@example.org"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        err,
+        "bouncectl: error: nobody@example.org: not suppressed, nothing recorded (`bouncectl history \
+         nobody@example.org` shows why)\n"
+    );
+    let (_, after, _) = with_state(&["history", "--format", "json", "nobody@example.org"]);
+    assert_eq!(before, after, "nothing recorded");
+
+    // One suppressed, one not: the first is taken off, the exit says the rest failed.
+    let (code, _, err) = with_state(&["unsuppress", "gone@web.de", "nobody@example.org"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("gone@web.de: unsuppressed (was hard bounce, userunknown)"),
+        "{err}"
+    );
+    let (_, list, _) = with_state(&["suppress", "--format", "txt"]);
+    assert!(!String::from_utf8(list).unwrap().contains("gone@web.de"));
+}
