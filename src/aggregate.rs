@@ -703,11 +703,26 @@ impl Aggregator {
             HardBand::Healthy => {}
         }
         if rates.soft > SOFT_ALERT {
+            // Soft bounces are about the recipient's side or the queue: full
+            // mailboxes, expiries, throttling. Authentication and content
+            // refusals are blocks, with an alert of their own.
+            let mut soft_reasons: HashMap<Reason, u64> = HashMap::default();
+            for (&(reason, class, _), &n) in &self.by_rule {
+                if class == Class::Soft {
+                    *soft_reasons.entry(reason).or_default() += n;
+                }
+            }
+            let top = soft_reasons
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.as_str().cmp(a.0.as_str())))
+                .map(|(reason, n)| format!(", most of them {} ({n})", reason.as_str()))
+                .unwrap_or_default();
             push(
                 Level::Warning,
                 "soft-rate",
                 format!(
-                    "soft-bounce rate {} is above {}: check SPF/DKIM/DMARC and content",
+                    "soft-bounce rate {} is above {}{top}: full mailboxes, deliveries that expired in the \
+                     queue and throttling; repeated ones suppress (see By reason)",
                     pct(rates.soft),
                     pct(SOFT_ALERT)
                 ),
