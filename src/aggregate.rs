@@ -16,6 +16,7 @@ use crate::report::{
     InputReport, Level, Period, Rates, ReasonRow, Report, RuleCount, SuppressedBy, Suppression,
     SuppressionCauses, Thresholds, View, SCHEMA,
 };
+use crate::suppression::{Cause, Standing, Status, Step};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -200,23 +201,11 @@ impl Trouble {
     }
 }
 
-/// What suppressed an address.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-enum Cause {
-    #[default]
-    Hard,
-    SoftStreak,
-    Complaint,
-    Unsubscribe,
-    /// The ESP had suppressed it already.
-    Esp,
-}
-
+/// An address's standing under the suppression rule (the state's own, see
+/// [`crate::suppression::Standing`]), and what a contradiction needs.
 #[derive(Debug, Default, Clone, Copy)]
 struct AddressState {
-    soft_streak: u32,
-    suppressed: bool,
-    cause: Cause,
+    standing: Standing,
     /// The rule and time of the hard bounce that suppressed the address.
     rule: Option<&'static str>,
     bounced_at: i64,
@@ -286,6 +275,9 @@ pub struct Aggregator {
     /// Only addresses with a soft streak or a suppression: delivered
     /// addresses cost nothing.
     addresses: HashMap<Box<str>, AddressState>,
+    /// ESP signals waiting for the outcomes of their second (address,
+    /// cause, time), in stream order.
+    signals: Vec<(Box<str>, Cause, i64)>,
     suppressed: u64,
     by_cause: SuppressionCauses,
     violations: u64,
@@ -319,6 +311,7 @@ impl Aggregator {
             relay_providers: HashMap::default(),
             last_delivered: None,
             addresses: HashMap::default(),
+            signals: Vec::new(),
             suppressed: 0,
             by_cause: SuppressionCauses::default(),
             violations: 0,
@@ -355,9 +348,12 @@ impl Aggregator {
     }
 
     fn suppression(&mut self, d: &Delivery<'_>) {
-        let promote_after = self.settings.promote_after.max(1);
+        // Signals of earlier seconds take effect now; those of this second
+        // wait: a signal comes after the outcomes of its second.
+        self.apply_signals_before(d.ts);
+        let promote_after = self.settings.promote_after;
         let state = self.addresses.get(d.rcpt).copied();
-        if let Some(s) = state.filter(|s| s.suppressed) {
+        if let Some(s) = state.filter(|s| s.standing.suppressed.is_some()) {
             if d.outcome != Outcome::Pending {
                 self.violations += 1;
             }
@@ -366,7 +362,7 @@ impl Aggregator {
             // Within one second the order of two messages is unknown (the
             // state's `suppress --contradicted` counts the same way).
             if d.outcome == Outcome::Delivered
-                && s.cause == Cause::Hard
+                && s.standing.suppressed == Some(Cause::Hard)
                 && !s.contradicted
                 && d.ts > s.bounced_at
             {
@@ -378,25 +374,19 @@ impl Aggregator {
             return;
         }
         let mut s = state.unwrap_or_default();
-        match d.outcome {
-            Outcome::Delivered => s.soft_streak = 0,
-            Outcome::Bounced(Class::Hard) => {
-                s.suppressed = true;
-                s.cause = Cause::Hard;
+        let class = match d.outcome {
+            Outcome::Pending => return,
+            Outcome::Delivered => None,
+            Outcome::Bounced(class) => Some(class),
+        };
+        if let Step::Suppressed(cause) = s.standing.outcome(class, promote_after) {
+            self.count_suppressed(cause);
+            if cause == Cause::Hard {
                 s.rule = d.rule;
                 s.bounced_at = d.ts;
             }
-            Outcome::Bounced(Class::Soft) => {
-                s.soft_streak += 1;
-                s.suppressed = s.soft_streak >= promote_after;
-                s.cause = Cause::SoftStreak;
-            }
-            Outcome::Bounced(Class::Block) | Outcome::Pending => {}
         }
-        if s.suppressed {
-            self.count_suppressed(s.cause);
-        }
-        if s.suppressed || s.soft_streak > 0 {
+        if s.standing != Standing::default() {
             self.addresses.insert(d.rcpt.into(), s);
         } else if state.is_some() {
             self.addresses.remove(d.rcpt);
@@ -408,30 +398,39 @@ impl Aggregator {
         let c = &mut self.by_cause;
         match cause {
             Cause::Hard => c.hard += 1,
-            Cause::SoftStreak => c.soft += 1,
+            Cause::Soft => c.soft += 1,
             Cause::Complaint => c.complaint += 1,
             Cause::Unsubscribe => c.unsubscribe += 1,
             Cause::Esp => c.esp += 1,
         }
     }
 
-    /// Suppresses an address for a reason other than its bounces (a
-    /// complaint, an unsubscribe, the ESP's own list). An address suppressed
-    /// already keeps its first cause; none of this is a violation.
-    fn suppress_for(&mut self, rcpt: &str, cause: Cause) {
-        let state = self.addresses.get(rcpt).copied().unwrap_or_default();
-        if state.suppressed {
+    /// An ESP signal (a complaint, an unsubscribe, the ESP's own list): it
+    /// suppresses the address at its time, after the outcomes of the same
+    /// second (as in the state), so it waits for the stream to pass it.
+    fn suppress_for(&mut self, rcpt: &str, cause: Cause, ts: i64) {
+        self.signals.push((rcpt.into(), cause, ts));
+    }
+
+    /// Applies the waiting signals earlier than `ts` (all: `i64::MAX`). An
+    /// address suppressed already keeps its first cause; none of this is a
+    /// violation.
+    fn apply_signals_before(&mut self, ts: i64) {
+        if self.signals.first().is_none_or(|s| s.2 >= ts) {
             return;
         }
-        self.count_suppressed(cause);
-        self.addresses.insert(
-            rcpt.into(),
-            AddressState {
-                suppressed: true,
-                cause,
-                ..state
-            },
-        );
+        let waiting = std::mem::take(&mut self.signals);
+        for (rcpt, cause, at) in waiting {
+            if at >= ts {
+                self.signals.push((rcpt, cause, at));
+                continue;
+            }
+            let mut state = self.addresses.get(&rcpt).copied().unwrap_or_default();
+            if let Step::Suppressed(cause) = state.standing.signal(cause) {
+                self.count_suppressed(cause);
+                self.addresses.insert(rcpt, state);
+            }
+        }
     }
 
     /// The `esp` part of the report, when an ESP export was read.
@@ -479,7 +478,8 @@ impl Aggregator {
     }
 
     /// Builds the report. `inputs` and the period come from the reader.
-    pub fn finish(self, inputs: Vec<InputReport>, first: Option<i64>, last: Option<i64>) -> Report {
+    pub fn finish(mut self, inputs: Vec<InputReport>, first: Option<i64>, last: Option<i64>) -> Report {
+        self.apply_signals_before(i64::MAX);
         let s = &self.settings;
         let finals = self.all.finals();
         let rates = Rates {
@@ -583,7 +583,7 @@ impl Aggregator {
         let at_risk = self
             .addresses
             .values()
-            .filter(|a| !a.suppressed && a.soft_streak > 0)
+            .filter(|a| a.standing.status() == Status::AtRisk)
             .count() as u64;
 
         Report {
@@ -1105,7 +1105,7 @@ impl Sink for Aggregator {
         }
     }
 
-    fn esp_suppressed(&mut self, rcpt: &str, cause: SuppressCause, _ts: i64) {
+    fn esp_suppressed(&mut self, rcpt: &str, cause: SuppressCause, ts: i64) {
         let by = &mut self.esp.already_suppressed;
         match cause {
             SuppressCause::Bounce => by.bounce += 1,
@@ -1113,17 +1113,17 @@ impl Sink for Aggregator {
             SuppressCause::Unsubscribe => by.unsubscribe += 1,
             SuppressCause::Other => by.other += 1,
         }
-        self.suppress_for(rcpt, Cause::Esp);
+        self.suppress_for(rcpt, Cause::Esp, ts);
     }
 
-    fn complaint(&mut self, rcpt: &str, _ts: i64) {
+    fn complaint(&mut self, rcpt: &str, ts: i64) {
         self.esp.complaints += 1;
-        self.suppress_for(rcpt, Cause::Complaint);
+        self.suppress_for(rcpt, Cause::Complaint, ts);
     }
 
-    fn unsubscribe(&mut self, rcpt: &str, _ts: i64) {
+    fn unsubscribe(&mut self, rcpt: &str, ts: i64) {
         self.esp.unsubscribes += 1;
-        self.suppress_for(rcpt, Cause::Unsubscribe);
+        self.suppress_for(rcpt, Cause::Unsubscribe, ts);
     }
 
     fn delivery(&mut self, d: Delivery<'_>) {

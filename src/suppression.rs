@@ -188,6 +188,77 @@ impl Status {
     }
 }
 
+/// The rule itself, for one address, fed its outcomes and signals in time
+/// order (a signal after the outcomes of its second). The one place the
+/// rule is written: the stores' [`evaluate_with`] and the report without a
+/// state (`--no-state`, in `aggregate`) both step through it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// Soft bounces in a row (no delivery between) before any suppression.
+    pub streak: u32,
+    /// What suppressed the address, once something did.
+    pub suppressed: Option<Cause>,
+}
+
+/// What one outcome or signal did to a [`Standing`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The address was suppressed already: this changes nothing (a send to
+    /// it is a violation).
+    AlreadySuppressed,
+    /// This suppressed the address.
+    Suppressed(Cause),
+    /// The address is not suppressed (its streak may have changed).
+    Counted,
+}
+
+impl Standing {
+    /// A final outcome: `None` delivered, else the bounce's class. Hard
+    /// suppresses at once; `promote_after` soft bounces in a row suppress; a
+    /// delivery resets the streak; a block neither suppresses nor resets.
+    pub fn outcome(&mut self, class: Option<Class>, promote_after: u32) -> Step {
+        if self.suppressed.is_some() {
+            return Step::AlreadySuppressed;
+        }
+        match class {
+            None => self.streak = 0,
+            Some(Class::Hard) => return self.suppress(Cause::Hard),
+            Some(Class::Soft) => {
+                self.streak += 1;
+                if self.streak >= promote_after.max(1) {
+                    return self.suppress(Cause::Soft);
+                }
+            }
+            Some(Class::Block) => {}
+        }
+        Step::Counted
+    }
+
+    /// An ESP signal (complaint, unsubscribe, the ESP's own list): it
+    /// suppresses at its time, unless something did before.
+    pub fn signal(&mut self, kind: Cause) -> Step {
+        if self.suppressed.is_some() {
+            return Step::AlreadySuppressed;
+        }
+        self.suppress(kind)
+    }
+
+    fn suppress(&mut self, cause: Cause) -> Step {
+        self.suppressed = Some(cause);
+        Step::Suppressed(cause)
+    }
+
+    pub fn status(&self) -> Status {
+        if self.suppressed.is_some() {
+            Status::Suppressed
+        } else if self.streak > 0 {
+            Status::AtRisk
+        } else {
+            Status::Ok
+        }
+    }
+}
+
 /// What the outcomes say about the address.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
@@ -214,9 +285,8 @@ pub fn evaluate(outcomes: &[StoredOutcome], promote_after: u32) -> Decision {
 /// signal not preceded by a suppressing outcome suppresses the address at
 /// its time (after the outcomes of the same second).
 pub fn evaluate_with(outcomes: &[StoredOutcome], signals: &[StoredSignal], promote_after: u32) -> Decision {
-    let promote_after = promote_after.max(1);
     let mut signals = signals.iter().peekable();
-    let mut streak = 0u32;
+    let mut standing = Standing::default();
     let mut suppressed_by: Option<Trigger> = None;
     let mut last_bounce = None;
     let mut bounces = 0;
@@ -224,7 +294,7 @@ pub fn evaluate_with(outcomes: &[StoredOutcome], signals: &[StoredSignal], promo
     let mut last_seen = None;
     for o in outcomes {
         while let Some(s) = signals.next_if(|s| s.ts < o.ts) {
-            if suppressed_by.is_none() {
+            if standing.signal(s.kind) != Step::AlreadySuppressed {
                 suppressed_by = Some(Trigger::signal(s));
             }
         }
@@ -234,34 +304,18 @@ pub fn evaluate_with(outcomes: &[StoredOutcome], signals: &[StoredSignal], promo
             last_seen = Some(o.ts);
             last_bounce = Cause::of_class(class).map(|c| Trigger::of(o, c));
         }
-        if suppressed_by.is_some() {
-            continue;
-        }
-        match o.class {
-            None => streak = 0,
-            Some(Class::Hard) => suppressed_by = Some(Trigger::of(o, Cause::Hard)),
-            Some(Class::Soft) => {
-                streak += 1;
-                if streak >= promote_after {
-                    suppressed_by = Some(Trigger::of(o, Cause::Soft));
-                }
-            }
-            Some(Class::Block) => {}
+        if let Step::Suppressed(cause) = standing.outcome(o.class, promote_after) {
+            suppressed_by = Some(Trigger::of(o, cause));
         }
     }
-    if suppressed_by.is_none() {
-        suppressed_by = signals.next().map(Trigger::signal);
+    if let Some(s) = signals.next() {
+        if standing.signal(s.kind) != Step::AlreadySuppressed {
+            suppressed_by = Some(Trigger::signal(s));
+        }
     }
-    let status = if suppressed_by.is_some() {
-        Status::Suppressed
-    } else if streak > 0 {
-        Status::AtRisk
-    } else {
-        Status::Ok
-    };
     Decision {
-        status,
-        soft_streak: streak,
+        status: standing.status(),
+        soft_streak: standing.streak,
         suppressed_by,
         last_bounce,
         bounces,

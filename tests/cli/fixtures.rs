@@ -92,3 +92,38 @@ fn output_does_not_depend_on_threads_or_chunking() {
         }
     }
 }
+
+/// Issue 16: one suppression rule. The report without a state and the one
+/// recorded into a fresh state count the same suppressions on every fixture
+/// (the rule is `suppression::Standing`, stepped through by both).
+#[test]
+fn no_state_and_a_fresh_state_suppress_the_same() {
+    let dir = crate::util::fresh_dir("fixtures-parity");
+    for (i, log) in cases().iter().enumerate() {
+        let state = dir.join(format!("{i}.db"));
+        let without: serde_json::Value =
+            serde_json::from_slice(&analyze(log, "json", &["--no-state"])).expect("JSON report");
+        let with: serde_json::Value = serde_json::from_slice(&analyze(
+            log,
+            "json",
+            &["--state", state.to_str().expect("a UTF-8 path")],
+        ))
+        .expect("JSON report");
+        let (a, b) = (&without["suppression"], &with["suppression"]);
+        for key in [
+            "total",
+            "new",
+            "at_risk",
+            "violations",
+            "by_cause",
+            "contradicted",
+        ] {
+            assert_eq!(
+                a[key],
+                b[key],
+                "{}: suppression.{key} without a state vs a fresh state",
+                log.display()
+            );
+        }
+    }
+}
