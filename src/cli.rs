@@ -62,7 +62,7 @@ pub enum Command {
     /// Classify bounce replies: class (hard / soft / block), reason, and the rule that decided
     #[command(
         after_help = CLASSIFY_EXAMPLES,
-        after_long_help = crate::commands::classify::long_help(CLASSIFY_EXAMPLES)
+        after_long_help = crate::classify::help::long_help(CLASSIFY_EXAMPLES)
     )]
     Classify(ClassifyArgs),
     /// Export the suppression list (analyzing the logs given first)

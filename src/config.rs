@@ -12,7 +12,7 @@
 //! directory.
 
 use crate::cli::{parse_rate, parse_span, By, ColorWhen, ReportFormat};
-use crate::commands::UsageError;
+use crate::error::UsageError;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, ValueEnum};
 use serde::Deserialize;

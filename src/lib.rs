@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod contacts;
 pub mod correlate;
+pub mod error;
 #[doc(hidden)]
 pub mod genlog;
 pub mod input;

@@ -3,7 +3,8 @@
 
 #![forbid(unsafe_code)]
 
-use bouncectl::commands::{self, Exit, UsageError};
+use bouncectl::commands;
+use bouncectl::error::{Exit, UsageError};
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 

@@ -9,6 +9,7 @@
 //! occur, and each rule is then decided from those marks (no per-rule scans).
 
 pub mod codes;
+pub mod help;
 pub mod rules;
 pub mod stage;
 
