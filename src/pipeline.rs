@@ -112,6 +112,8 @@ pub struct Prepared {
     first: Option<i64>,
     identity: InputIdentity,
     plan: Option<Plan>,
+    /// Said on stderr when reading: the other names it was given.
+    notes: Vec<String>,
 }
 
 impl Prepared {
@@ -175,8 +177,30 @@ impl Read for Failed {
 /// orders the inputs by that timestamp: `mail.log mail.log.1 mail.log.2.gz`
 /// is read oldest first.
 fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, InputError> {
-    let mut prepared = Vec::new();
+    let mut prepared: Vec<Prepared> = Vec::new();
     for source in sources {
+        // An input is read once per run, whatever its names (the same path
+        // twice, a symlink, a hard link): by device and inode, or stdin.
+        if *source == Source::Stdin {
+            if let Some(first) = prepared.iter_mut().find(|p| p.identity.stdin) {
+                first
+                    .notes
+                    .push("-: standard input named twice; read once".into());
+                continue;
+            }
+        }
+        // Looked up before opening: a FIFO named twice must not be read into.
+        if let Some(first) =
+            input::node(source).and_then(|node| prepared.iter_mut().find(|p| p.opened.node == Some(node)))
+        {
+            let note = format!(
+                "{}: the same file as {}, named twice; read once",
+                source.name(),
+                first.opened.name
+            );
+            first.notes.push(note);
+            continue;
+        }
         let mut opened = input::open(source)?;
         let clock = clock_for(&opened, opts);
         let mut head = Vec::with_capacity(HEAD as usize);
@@ -209,6 +233,7 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
             first,
             identity,
             plan: None,
+            notes: Vec::new(),
         });
     }
     // Stable: inputs without a timestamp keep their place after the others.
@@ -245,7 +270,10 @@ fn position(p: &mut Prepared) -> std::io::Result<Option<(u64, Arc<AtomicU64>, bo
     let opened = &mut p.opened;
     let start = match plan {
         Plan::Skip => {
+            // Both ways of reading it go: `read_one` reads a plain file by
+            // ranges when it has the handle.
             opened.reader = Box::new(std::io::empty());
+            opened.plain_file = None;
             return Ok(Some((0, counter, false)));
         }
         Plan::From(start) => start,
@@ -336,6 +364,7 @@ pub fn read_inputs(
     let mut summary = doc_summary;
     let mut done_bytes = 0u64;
     for (index, mut p) in prepared.into_iter().enumerate() {
+        summary.warnings.append(&mut p.notes);
         let name = p.opened.name.clone();
         let size = p.opened.size.unwrap_or(0);
         if let Some((report, had_error)) = documents.remove(&index) {

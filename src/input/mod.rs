@@ -114,6 +114,9 @@ pub struct Opened {
     /// Device and inode of a regular file (Unix): part of an input's identity
     /// for incremental runs.
     pub file_id: Option<(u64, u64)>,
+    /// Device and inode of whatever a path opened (a regular file, a FIFO,
+    /// a device): the same input under two names is read once.
+    pub node: Option<(u64, u64)>,
     /// For an uncompressed regular file: a handle that parse workers read
     /// byte ranges from themselves (positioned reads), instead of `reader`;
     /// an incremental run also seeks it past what it read before.
@@ -127,6 +130,7 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
     let name = source.name();
     let count = Arc::new(AtomicU64::new(0));
     let mut file_id = None;
+    let mut node = None;
     let mut plain: Option<File> = None;
     let (raw, size, mtime, last): (Box<dyn Read + Send>, _, _, _) = match source {
         Source::Stdin => (Box::new(io::stdin()), None, None, None),
@@ -135,6 +139,7 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
             if meta.is_dir() {
                 return Err(InputError::IsDirectory { name });
             }
+            node = unix_file_id(&meta);
             let mut file = File::open(path).map_err(|e| InputError::from_io(&name, e))?;
             let mtime = meta
                 .modified()
@@ -194,12 +199,22 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
             None
         },
         file_id,
+        node,
         plain_file: if compression == Compression::None {
             plain
         } else {
             None
         },
     })
+}
+
+/// Device and inode of what a path names (following symlinks), when it can
+/// be looked up: what makes two names one input.
+pub fn node(source: &Source) -> Option<(u64, u64)> {
+    match source {
+        Source::Stdin => None,
+        Source::File(path) => std::fs::metadata(path).ok().as_ref().and_then(unix_file_id),
+    }
 }
 
 #[cfg(unix)]
