@@ -24,7 +24,8 @@ use std::sync::Arc;
 pub struct ReadOptions {
     /// Worker threads for parsing (at least 1).
     pub threads: usize,
-    /// Year of traditional syslog dates (`--year`); else from each file's mtime.
+    /// The year of each input's last traditional syslog line (`--year`);
+    /// else from each file's mtime.
     pub year: Option<i64>,
     /// Stop at the first line in no known form.
     pub strict: bool,
@@ -201,7 +202,9 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
             first.notes.push(note);
             continue;
         }
-        let mut opened = input::open(source)?;
+        // `--year` is the year of an input's last line, whatever the input:
+        // a compressed file or stdin is read through once first to find it.
+        let mut opened = input::open_with(source, opts.year.is_some())?;
         let clock = clock_for(&opened, opts);
         let mut head = Vec::with_capacity(HEAD as usize);
         let rest: Box<dyn Read + Send> = match opened.reader.by_ref().take(HEAD).read_to_end(&mut head) {
