@@ -69,7 +69,7 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l color -d
 always\t'Always (even with NO_COLOR)'
 never\t'Never'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l promote-after -d 'Consecutive soft-bounced deliveries that suppress an address' -r
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l year -d 'Year of syslog dates that carry none [default: from each file\'s modification time, with the December → January rollover]' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l year -d 'Year of the last syslog line of each input (syslog dates carry none); earlier lines take the year that keeps them in order (December before January). Compressed input and stdin are read through once first to find that line [default: the year of each file\'s modification time]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l rules -d 'Classification rules (TOML) that take precedence over the built-in ones' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l input-format -d 'Input format' -r -f -a "auto\t'Recognise the format from the first lines'
 postfix\t'Postfix syslog lines'
@@ -132,7 +132,7 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -s o -l ou
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l since -d 'Only addresses suppressed since then: 7d, 24h, 2w, or an RFC 3339 date' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l host -d 'This analyzer\'s name in the state, to keep the deliveries and input offsets of the MTAs sharing one database apart [default: the machine\'s host name]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l promote-after -d 'Consecutive soft-bounced deliveries that suppress an address' -r
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l year -d 'Year of syslog dates that carry none [default: from each file\'s modification time]' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l year -d 'Year of the last syslog line of each input (earlier lines keep their order across January) [default: from each file\'s modification time]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l rules -d 'Classification rules (TOML) that take precedence over the built-in ones' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l input-format -d 'Input format' -r -f -a "auto\t'Recognise the format from the first lines'
 postfix\t'Postfix syslog lines'

@@ -326,8 +326,10 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub promote_after: u32,
 
-    /// Year of syslog dates that carry none [default: from each file's
-    /// modification time, with the December → January rollover]
+    /// Year of the last syslog line of each input (syslog dates carry none);
+    /// earlier lines take the year that keeps them in order (December before
+    /// January). Compressed input and stdin are read through once first to
+    /// find that line [default: the year of each file's modification time]
     #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i64).range(1970..=9999))]
     pub year: Option<i64>,
 
@@ -436,7 +438,8 @@ pub struct AnalysisOpts {
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub promote_after: u32,
 
-    /// Year of syslog dates that carry none [default: from each file's modification time]
+    /// Year of the last syslog line of each input (earlier lines keep their
+    /// order across January) [default: from each file's modification time]
     #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i64).range(1970..=9999))]
     pub year: Option<i64>,
 

@@ -3,7 +3,7 @@
 //! thread consumes the results strictly in input order.
 
 use crate::classify::Rules;
-use crate::input::chunks::{Chunk, Chunker};
+use crate::input::chunks::{Chunk, Chunker, MAX_LINE};
 use crate::input::{self, InputError, Source};
 use crate::model::Event;
 use crate::parse::syslog::{leading_time, LineTime};
@@ -24,7 +24,8 @@ use std::sync::Arc;
 pub struct ReadOptions {
     /// Worker threads for parsing (at least 1).
     pub threads: usize,
-    /// Year of traditional syslog dates (`--year`); else from each file's mtime.
+    /// The year of each input's last traditional syslog line (`--year`);
+    /// else from each file's mtime.
     pub year: Option<i64>,
     /// Stop at the first line in no known form.
     pub strict: bool,
@@ -112,6 +113,8 @@ pub struct Prepared {
     first: Option<i64>,
     identity: InputIdentity,
     plan: Option<Plan>,
+    /// Said on stderr when reading: the other names it was given.
+    notes: Vec<String>,
 }
 
 impl Prepared {
@@ -175,9 +178,33 @@ impl Read for Failed {
 /// orders the inputs by that timestamp: `mail.log mail.log.1 mail.log.2.gz`
 /// is read oldest first.
 fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, InputError> {
-    let mut prepared = Vec::new();
+    let mut prepared: Vec<Prepared> = Vec::new();
     for source in sources {
-        let mut opened = input::open(source)?;
+        // An input is read once per run, whatever its names (the same path
+        // twice, a symlink, a hard link): by device and inode, or stdin.
+        if *source == Source::Stdin {
+            if let Some(first) = prepared.iter_mut().find(|p| p.identity.stdin) {
+                first
+                    .notes
+                    .push("-: standard input named twice; read once".into());
+                continue;
+            }
+        }
+        // Looked up before opening: a FIFO named twice must not be read into.
+        if let Some(first) =
+            input::node(source).and_then(|node| prepared.iter_mut().find(|p| p.opened.node == Some(node)))
+        {
+            let note = format!(
+                "{}: the same file as {}, named twice; read once",
+                source.name(),
+                first.opened.name
+            );
+            first.notes.push(note);
+            continue;
+        }
+        // `--year` is the year of an input's last line, whatever the input:
+        // a compressed file or stdin is read through once first to find it.
+        let mut opened = input::open_with(source, opts.year.is_some())?;
         let clock = clock_for(&opened, opts);
         let mut head = Vec::with_capacity(HEAD as usize);
         let rest: Box<dyn Read + Send> = match opened.reader.by_ref().take(HEAD).read_to_end(&mut head) {
@@ -209,6 +236,7 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
             first,
             identity,
             plan: None,
+            notes: Vec::new(),
         });
     }
     // Stable: inputs without a timestamp keep their place after the others.
@@ -245,7 +273,10 @@ fn position(p: &mut Prepared) -> std::io::Result<Option<(u64, Arc<AtomicU64>, bo
     let opened = &mut p.opened;
     let start = match plan {
         Plan::Skip => {
+            // Both ways of reading it go: `read_one` reads a plain file by
+            // ranges when it has the handle.
             opened.reader = Box::new(std::io::empty());
+            opened.plain_file = None;
             return Ok(Some((0, counter, false)));
         }
         Plan::From(start) => start,
@@ -336,6 +367,7 @@ pub fn read_inputs(
     let mut summary = doc_summary;
     let mut done_bytes = 0u64;
     for (index, mut p) in prepared.into_iter().enumerate() {
+        summary.warnings.append(&mut p.notes);
         let name = p.opened.name.clone();
         let size = p.opened.size.unwrap_or(0);
         if let Some((report, had_error)) = documents.remove(&index) {
@@ -419,6 +451,9 @@ struct Consumer<'a, F: FnMut(Event, usize)> {
     strict: bool,
     report: InputReport,
     first_unknown: Option<(u64, Skip, Vec<u8>)>,
+    /// Lines longer than [`MAX_LINE`] skipped, and the number of the first.
+    long_lines: u64,
+    first_long: Option<u64>,
     strict_error: Option<String>,
     summary: &'a mut ReadSummary,
     on_event: &'a mut F,
@@ -427,6 +462,27 @@ struct Consumer<'a, F: FnMut(Event, usize)> {
 impl<F: FnMut(Event, usize)> Consumer<'_, F> {
     fn stopped(&self) -> bool {
         self.strict_error.is_some()
+    }
+
+    /// Counts `n` lines longer than [`MAX_LINE`] that the reader skipped at
+    /// this point of the input: lines of the input, skipped as unreadable.
+    fn skip_long(&mut self, n: u64) {
+        if n == 0 || self.stopped() {
+            return;
+        }
+        let line = self.report.lines + 1;
+        if self.strict {
+            self.strict_error = Some(format!(
+                "{}:{line}: line longer than {} (--strict stops here; without it the line is skipped and counted)",
+                self.name,
+                max_line_words()
+            ));
+            return;
+        }
+        self.first_long.get_or_insert(line);
+        self.long_lines += n;
+        self.report.lines += n;
+        self.report.skipped_by.unrecognized += n;
     }
 
     fn take(&mut self, out: ChunkOutput) {
@@ -466,20 +522,30 @@ thread_local! {
 }
 
 /// Reads and parses one range of a plain file; `Err` when it could not be
-/// read, `Ok((out, shrank))` otherwise.
+/// read, `Ok((out, shrank, long_line))` otherwise (`long_line`: a line
+/// longer than [`MAX_LINE`] follows the range's lines, skipped).
 fn parse_range(
     file: &std::fs::File,
     range: std::ops::Range<u64>,
     size: u64,
     format: Format,
     ctx: &LineContext,
-) -> std::io::Result<(ChunkOutput, bool)> {
+) -> std::io::Result<(ChunkOutput, bool, bool)> {
     RANGE_BUF.with_borrow_mut(|buf| {
-        let lines = crate::input::ranges::read_lines(file, range, size, buf, crate::input::chunks::MAX_LINE)?;
+        let lines = crate::input::ranges::read_lines(file, range, size, buf, MAX_LINE)?;
         let out = parse_chunk(&buf[lines.span], |line| format.parse_line(line, ctx));
-        Ok((out, lines.shrank))
+        Ok((out, lines.shrank, lines.long_line))
     })
 }
+
+/// `1 MiB`: the line limit in messages.
+fn max_line_words() -> String {
+    format!("{} MiB", MAX_LINE >> 20)
+}
+
+// A range holds no whole line longer than itself: ranges no longer than the
+// line limit need only their last line checked (see `read_lines`).
+const _: () = assert!(RANGE_SIZE <= MAX_LINE);
 
 #[allow(clippy::too_many_arguments)]
 fn read_one(
@@ -515,6 +581,8 @@ fn read_one(
         strict: opts.strict,
         report,
         first_unknown: None,
+        long_lines: 0,
+        first_long: None,
         strict_error: None,
         summary,
         on_event,
@@ -546,6 +614,8 @@ fn read_one(
     let Consumer {
         mut report,
         first_unknown,
+        long_lines,
+        first_long,
         strict_error,
         summary,
         ..
@@ -563,7 +633,15 @@ fn read_one(
         report.error = Some(message);
         summary.had_errors = true;
     }
-    let unknown = report.skipped_by.unknown_form + report.skipped_by.unrecognized;
+    if let Some(line) = first_long {
+        summary.warnings.push(format!(
+            "{name}: {long_lines} line{} longer than {} skipped (first, line {line}; a log line is never that long: \
+             is this a log?)",
+            if long_lines == 1 { "" } else { "s" },
+            max_line_words()
+        ));
+    }
+    let unknown = report.skipped_by.unknown_form + report.skipped_by.unrecognized - long_lines;
     if let Some((line, skip, text)) = first_unknown {
         summary.warnings.push(format!(
             "{name}: {unknown} line{} in no known form skipped (first, line {line}, {}: {})",
@@ -643,7 +721,7 @@ fn read_ranges<F: FnMut(Event, usize)>(
     done_bytes: u64,
     consumer: &mut Consumer<'_, F>,
 ) -> Result<Option<String>> {
-    type Parsed = std::io::Result<(ChunkOutput, bool)>;
+    type Parsed = std::io::Result<(ChunkOutput, bool, bool)>;
     let step = opts.chunk_size.clamp(1, RANGE_SIZE) as u64;
     let ranges = size.div_ceil(step);
     let classifier = opts.classifier;
@@ -691,7 +769,7 @@ fn read_ranges<F: FnMut(Event, usize)>(
             queue.consumed(next);
             bar.set_position(done_bytes + (next * step).min(size));
             match result {
-                Ok((out, shrank)) => {
+                Ok((out, shrank, long_line)) => {
                     // A file that shrank ends early: what was read is whole
                     // lines and counts.
                     if shrank && problem.is_none() {
@@ -699,6 +777,7 @@ fn read_ranges<F: FnMut(Event, usize)>(
                             Some("the file shrank while it was read (truncated by log rotation?)".into());
                     }
                     consumer.take(out);
+                    consumer.skip_long(u64::from(long_line));
                 }
                 Err(e) => {
                     // A read error leaves a hole: nothing after it is taken.
@@ -750,7 +829,10 @@ fn read_stream<F: FnMut(Event, usize)>(
         let mut chunk = Chunk::default();
         while !consumer.stopped() {
             match chunker.next_into(&mut chunk) {
-                Ok(true) => consumer.take(parse_chunk(chunk.bytes(), |line| format.parse_line(line, &ctx))),
+                Ok(true) => {
+                    consumer.skip_long(chunk.long_lines_before());
+                    consumer.take(parse_chunk(chunk.bytes(), |line| format.parse_line(line, &ctx)));
+                }
                 Ok(false) => break,
                 Err(e) => return Ok(Some(describe(e))),
             }
@@ -783,7 +865,8 @@ fn read_stream<F: FnMut(Event, usize)>(
         let mut in_flight = 0usize;
         let mut sent = 0u64;
         let mut next = 0u64;
-        let mut waiting: BTreeMap<u64, ChunkOutput> = BTreeMap::new();
+        // Each chunk's output, after the long lines skipped before it.
+        let mut waiting: BTreeMap<u64, (u64, ChunkOutput)> = BTreeMap::new();
         let mut reader_done = false;
         loop {
             while !reader_done && in_flight < window && !consumer.stopped() {
@@ -814,10 +897,11 @@ fn read_stream<F: FnMut(Event, usize)>(
             }
             let (seq, out, buf) = result_rx.recv().context("a parser thread stopped")?;
             in_flight -= 1;
+            waiting.insert(seq, (buf.long_lines_before(), out));
             let _ = free_tx.send(buf);
-            waiting.insert(seq, out);
-            while let Some(out) = waiting.remove(&next) {
+            while let Some((long_lines, out)) = waiting.remove(&next) {
                 next += 1;
+                consumer.skip_long(long_lines);
                 consumer.take(out);
             }
         }

@@ -68,6 +68,11 @@ pub enum InputError {
     IsDirectory { name: String },
     #[error("{name}: cannot read: {source}")]
     Io { name: String, source: io::Error },
+    #[error(
+        "-: cannot copy standard input to a temporary file (--year needs its last line first; \
+         set TMPDIR to a directory with room, or give the log as a file): {source}"
+    )]
+    Spool { source: io::Error },
 }
 
 impl InputError {
@@ -108,12 +113,16 @@ pub struct Opened {
     pub read_bytes: Arc<AtomicU64>,
     /// Modification time, Unix seconds (the year reference for syslog dates).
     pub mtime: Option<i64>,
-    /// The date of the last traditional-syslog line, read from the end of an
-    /// uncompressed file.
+    /// The date of the last traditional-syslog line: read from the end of an
+    /// uncompressed file; of compressed input and stdin only when asked (see
+    /// [`open_with`]).
     pub last_syslog_time: Option<SyslogTime>,
     /// Device and inode of a regular file (Unix): part of an input's identity
     /// for incremental runs.
     pub file_id: Option<(u64, u64)>,
+    /// Device and inode of whatever a path opened (a regular file, a FIFO,
+    /// a device): the same input under two names is read once.
+    pub node: Option<(u64, u64)>,
     /// For an uncompressed regular file: a handle that parse workers read
     /// byte ranges from themselves (positioned reads), instead of `reader`;
     /// an incremental run also seeks it past what it read before.
@@ -124,17 +133,36 @@ const READ_BUFFER: usize = 1 << 20;
 
 /// Opens a source, recognising compression by its first bytes.
 pub fn open(source: &Source) -> Result<Opened, InputError> {
+    open_with(source, false)
+}
+
+/// Opens a source; with `find_last_line`, the date of its last syslog line
+/// is found whatever the input: a compressed file is decompressed once
+/// through to its end first, standard input is first copied to a temporary
+/// file (then read like a file). `--year` names the year of that line.
+pub fn open_with(source: &Source, find_last_line: bool) -> Result<Opened, InputError> {
     let name = source.name();
     let count = Arc::new(AtomicU64::new(0));
     let mut file_id = None;
+    let mut node = None;
     let mut plain: Option<File> = None;
+    let mut decompressed_last = None;
     let (raw, size, mtime, last): (Box<dyn Read + Send>, _, _, _) = match source {
-        Source::Stdin => (Box::new(io::stdin()), None, None, None),
+        Source::Stdin if !find_last_line => (Box::new(io::stdin()), None, None, None),
+        Source::Stdin => {
+            let mut spool = spool_stdin().map_err(|source| InputError::Spool { source })?;
+            let last = last_syslog_time(&mut spool);
+            decompressed_last = last_syslog_time_read_through(&mut spool, last.is_none());
+            let len = spool.metadata().map(|m| m.len()).ok();
+            plain = spool.try_clone().ok();
+            (Box::new(spool), len, None, last)
+        }
         Source::File(path) => {
             let meta = std::fs::metadata(path).map_err(|e| InputError::from_io(&name, e))?;
             if meta.is_dir() {
                 return Err(InputError::IsDirectory { name });
             }
+            node = unix_file_id(&meta);
             let mut file = File::open(path).map_err(|e| InputError::from_io(&name, e))?;
             let mtime = meta
                 .modified()
@@ -148,6 +176,9 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
             };
             plain = if meta.is_file() {
                 file_id = unix_file_id(&meta);
+                if find_last_line {
+                    decompressed_last = last_syslog_time_read_through(&mut file, last.is_none());
+                }
                 file.try_clone().ok()
             } else {
                 None
@@ -189,17 +220,27 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
         mtime,
         // A compressed file's tail is not its last line.
         last_syslog_time: if compression == Compression::None {
-            last
+            last.or(decompressed_last)
         } else {
-            None
+            decompressed_last
         },
         file_id,
+        node,
         plain_file: if compression == Compression::None {
             plain
         } else {
             None
         },
     })
+}
+
+/// Device and inode of what a path names (following symlinks), when it can
+/// be looked up: what makes two names one input.
+pub fn node(source: &Source) -> Option<(u64, u64)> {
+    match source {
+        Source::Stdin => None,
+        Source::File(path) => std::fs::metadata(path).ok().as_ref().and_then(unix_file_id),
+    }
 }
 
 #[cfg(unix)]
@@ -267,6 +308,64 @@ fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
     f.read_exact(buf)
 }
 
+/// Standard input copied whole to an anonymous temporary file (removed when
+/// closed), positioned at its start.
+fn spool_stdin() -> io::Result<File> {
+    let mut spool = tempfile::tempfile()?;
+    io::copy(&mut io::stdin().lock(), &mut spool)?;
+    spool.seek(SeekFrom::Start(0))?;
+    Ok(spool)
+}
+
+/// The date of the last traditional-syslog line of a compressed file, read
+/// through once; of an uncompressed one only with `plain_too` (its tail
+/// tells, unless the tail is one long line). The file is left at its start.
+/// A read error ends the search: the dates before it count, and reading the
+/// input proper reports the error.
+fn last_syslog_time_read_through(file: &mut File, plain_too: bool) -> Option<SyslogTime> {
+    let mut magic = Vec::with_capacity(4);
+    file.by_ref().take(4).read_to_end(&mut magic).ok()?;
+    file.seek(SeekFrom::Start(0)).ok()?;
+    let found = match Compression::sniff(&magic) {
+        Compression::None if plain_too => last_syslog_time_in(&mut *file),
+        Compression::None => None,
+        Compression::Gzip => last_syslog_time_in(flate2::bufread::MultiGzDecoder::new(
+            BufReader::with_capacity(READ_BUFFER, &mut *file),
+        )),
+        Compression::Zstd => {
+            zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, &mut *file))
+                .ok()
+                .and_then(last_syslog_time_in)
+        }
+    };
+    file.seek(SeekFrom::Start(0)).ok()?;
+    found
+}
+
+/// The date of the last traditional-syslog line of a stream, read in
+/// chunks (so memory stays flat, whatever its lines).
+fn last_syslog_time_in(reader: impl Read) -> Option<SyslogTime> {
+    let mut chunker = chunks::Chunker::new(reader);
+    let mut chunk = chunks::Chunk::default();
+    let mut last = None;
+    while let Ok(true) = chunker.next_into(&mut chunk) {
+        if let Some(t) = last_syslog_time_of(chunk.bytes()) {
+            last = Some(t);
+        }
+    }
+    last
+}
+
+/// The date of the last line of `bytes` with a traditional syslog timestamp.
+fn last_syslog_time_of(bytes: &[u8]) -> Option<SyslogTime> {
+    bytes
+        .rsplit(|&c| c == b'\n')
+        .find_map(|line| match leading_time(line) {
+            Some((LineTime::Syslog(t), _)) => Some(t),
+            _ => None,
+        })
+}
+
 /// The date of the last line with a traditional syslog timestamp in the last
 /// 64 KiB of a file; the file is left at its start.
 fn last_syslog_time(file: &mut File) -> Option<SyslogTime> {
@@ -278,12 +377,7 @@ fn last_syslog_time(file: &mut File) -> Option<SyslogTime> {
     let read = file.by_ref().take(TAIL).read_to_end(&mut tail);
     file.seek(SeekFrom::Start(0)).ok()?;
     read.ok()?;
-    tail.split(|&c| c == b'\n')
-        .rev()
-        .find_map(|line| match leading_time(line) {
-            Some((LineTime::Syslog(t), _)) => Some(t),
-            _ => None,
-        })
+    last_syslog_time_of(&tail)
 }
 
 #[cfg(test)]
@@ -316,6 +410,39 @@ mod tests {
             if compression == Compression::None {
                 assert_eq!(opened.last_syslog_time.map(|t| (t.month, t.day)), Some((12, 1)));
             }
+        }
+    }
+
+    /// `--year` needs every input's last line: compressed files are read
+    /// through, and a plain file whose tail is one long line too.
+    #[test]
+    fn the_last_line_is_found_in_every_kind_of_file_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = b"Dec 30 08:00:00 h x: y\nJan  2 09:00:00 h x: y\n";
+        let gz = dir.path().join("a.log.gz");
+        let mut enc = flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        enc.write_all(text).unwrap();
+        enc.finish().unwrap();
+        let zst = dir.path().join("a.log.zst");
+        std::fs::write(&zst, zstd::encode_all(&text[..], 3).unwrap()).unwrap();
+        let long_tail = dir.path().join("b.log");
+        let mut data = text.to_vec();
+        data.extend(std::iter::repeat_n(b'x', 100 << 10));
+        std::fs::write(&long_tail, &data).unwrap();
+        for path in [gz, zst, long_tail] {
+            let day = |find| {
+                open_with(&Source::File(path.clone()), find)
+                    .unwrap()
+                    .last_syslog_time
+                    .map(|t| (t.month, t.day))
+            };
+            assert_eq!(day(false), None, "{}", path.display());
+            assert_eq!(day(true), Some((1, 2)), "{}", path.display());
+            // And the input still reads from its start.
+            let mut opened = open_with(&Source::File(path.clone()), true).unwrap();
+            let mut got = Vec::new();
+            opened.reader.read_to_end(&mut got).unwrap();
+            assert!(got.starts_with(text), "{}", path.display());
         }
     }
 

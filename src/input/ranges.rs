@@ -54,11 +54,17 @@ pub struct Lines {
     pub span: Range<usize>,
     /// The file ended before `size` (it shrank while being read).
     pub shrank: bool,
+    /// The line after the span starts in the range but is longer than
+    /// `max_line`: it is skipped (counted by the caller, after the span).
+    pub long_line: bool,
 }
 
 /// Reads into `buf` (scratch: only the returned span means anything) the lines whose first byte lies in
-/// `range` of a file of `size` bytes. `max_line` bounds how far past the
-/// range a last line is followed.
+/// `range` of a file of `size` bytes. A last line longer than `max_line` is
+/// left out (`long_line`), read no further than that: the ranges it covers
+/// hold no line start and the range where it ends starts after it. Lines
+/// inside the range are never longer than the range, so a range no longer
+/// than `max_line` needs no other check.
 pub fn read_lines(
     file: &File,
     range: Range<u64>,
@@ -72,6 +78,7 @@ pub fn read_lines(
         return Ok(Lines {
             span: 0..0,
             shrank: false,
+            long_line: false,
         });
     }
     // One byte before the range tells whether a line starts at `start`.
@@ -84,27 +91,58 @@ pub fn read_lines(
         match memchr::memchr(b'\n', &buf[..filled.min((end - from) as usize)]) {
             Some(nl) => nl + 1,
             // No line starts in this range: the previous range's last line covers it.
-            None => return Ok(Lines { span: 0..0, shrank }),
+            None => {
+                return Ok(Lines {
+                    span: 0..0,
+                    shrank,
+                    long_line: false,
+                })
+            }
         }
     };
     if from + first as u64 >= end {
-        return Ok(Lines { span: 0..0, shrank });
+        return Ok(Lines {
+            span: 0..0,
+            shrank,
+            long_line: false,
+        });
     }
     // The line holding the range's last byte ends at the first newline from there.
     let last_byte = (end - 1 - from) as usize;
     let mut scanned = last_byte.min(filled);
+    // Where that line starts, to measure it.
+    let line_start = memchr::memrchr(b'\n', &buf[first..scanned]).map_or(first, |nl| first + nl + 1);
+    let too_long = |line_end: usize| line_end - line_start > max_line;
     let mut lookahead = LOOKAHEAD as u64;
     loop {
         if let Some(nl) = memchr::memchr(b'\n', &buf[scanned..filled]) {
-            return Ok(Lines {
-                span: first..scanned + nl + 1,
-                shrank,
+            let line_end = scanned + nl;
+            return Ok(if too_long(line_end) {
+                Lines {
+                    span: first..line_start,
+                    shrank,
+                    long_line: true,
+                }
+            } else {
+                Lines {
+                    span: first..line_end + 1,
+                    shrank,
+                    long_line: false,
+                }
             });
         }
-        if shrank || to >= size || filled.saturating_sub(last_byte) >= max_line {
+        if too_long(filled) {
+            return Ok(Lines {
+                span: first..line_start,
+                shrank,
+                long_line: true,
+            });
+        }
+        if shrank || to >= size {
             return Ok(Lines {
                 span: first..filled,
                 shrank,
+                long_line: false,
             });
         }
         scanned = filled;
@@ -156,6 +194,37 @@ mod tests {
         let mut buf = Vec::new();
         let lines = read_lines(&file, 0..4, data.len() as u64, &mut buf, 1 << 30).unwrap();
         assert_eq!(lines.span.len(), 2 + 3 * LOOKAHEAD + 1);
+    }
+
+    #[test]
+    fn a_last_line_over_the_limit_is_left_out_and_never_read_whole() {
+        let mut data = b"a\nbb\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', 100 * LOOKAHEAD));
+        data.extend_from_slice(b"\nz\n");
+        let (_keep, file) = file_with(&data);
+        let size = data.len() as u64;
+        let mut buf = Vec::new();
+        let max = 2 * LOOKAHEAD;
+        let lines = read_lines(&file, 0..5, size, &mut buf, max).unwrap();
+        assert_eq!(
+            (&buf[lines.span.clone()], lines.long_line),
+            (&b"a\nbb\n"[..], false)
+        );
+        let lines = read_lines(&file, 0..8, size, &mut buf, max).unwrap();
+        assert_eq!((&buf[lines.span], lines.long_line), (&b"a\nbb\n"[..], true));
+        assert!(buf.len() < 8 * LOOKAHEAD, "{}", buf.len());
+        // The ranges it covers are empty; the one where it ends starts after it.
+        let mid = read_lines(&file, 4096..8192, size, &mut buf, max).unwrap();
+        assert!(mid.span.is_empty() && !mid.long_line);
+        let tail = read_lines(&file, size - 5..size, size, &mut buf, max).unwrap();
+        assert_eq!(&buf[tail.span], b"z\n");
+        // A line of exactly the limit is kept.
+        let exact = [&b"a\n"[..], &[b'y'; 50], b"\n"].concat();
+        let (_keep, file) = file_with(&exact);
+        let lines = read_lines(&file, 0..4, exact.len() as u64, &mut buf, 50).unwrap();
+        assert_eq!((lines.span.len(), lines.long_line), (exact.len(), false));
+        let lines = read_lines(&file, 0..4, exact.len() as u64, &mut buf, 49).unwrap();
+        assert_eq!((lines.span.len(), lines.long_line), (2, true));
     }
 
     #[test]

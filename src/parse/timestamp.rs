@@ -233,10 +233,16 @@ pub fn parse_syslog(b: &[u8]) -> Option<(SyslogTime, usize)> {
 /// but a date months after the last line can only be from the year before.
 const OUT_OF_ORDER_DAYS: i64 = 31;
 
+/// Days a log's last line may be dated after its modification time, read
+/// in our zone: the writer's zone may be ahead of ours by up to 26 hours
+/// (UTC+14 against UTC-12), two calendar days at most.
+const ZONE_SLACK_DAYS: i64 = 2;
+
 /// Turns year-less local syslog dates into Unix seconds.
 ///
-/// The year comes from a reference date: the last line's date when it could be
-/// read cheaply, in the year of the file's modification time (or `--year`). A
+/// The year comes from a reference date: the last line's date, in the year
+/// of the file's modification time (or `--year`, the year of the last line,
+/// for every kind of input: see `crate::input::open_with`). A
 /// line whose month/day lies more than a month after the reference belongs to
 /// the year before: this is what makes a log that runs from December into
 /// January come out right.
@@ -278,13 +284,18 @@ impl SyslogClock {
         }
     }
 
-    /// Moves the reference to the date of the log's last line, keeping the year
-    /// the reference time gave (or the year before, when the last line's date
-    /// lies after the reference: the file was written on Jan 1 about Dec 31).
+    /// Moves the reference to the date of the log's last line, in the year
+    /// that puts it last on or before the reference date (the file's
+    /// modification time) give or take [`ZONE_SLACK_DAYS`]: the line's date
+    /// is in the writer's zone, the reference in ours. So a file written on
+    /// Jan 1 about Dec 31 is of the year before, and a last line of Jan 1
+    /// read where it is still Dec 31 is of the year after.
     pub fn refine_with_last_line(&mut self, last: SyslogTime) {
-        if (last.month, last.day) > (self.ref_month, self.ref_day) {
-            self.ref_year -= 1;
-        }
+        let reference = days_from_civil(self.ref_year, self.ref_month, self.ref_day);
+        self.ref_year = (self.ref_year - 1..=self.ref_year + 1)
+            .rev()
+            .find(|&y| days_from_civil(y, last.month, last.day) <= reference + ZONE_SLACK_DAYS)
+            .unwrap_or(self.ref_year - 1);
         self.ref_month = last.month;
         self.ref_day = last.day;
     }
@@ -482,6 +493,41 @@ mod tests {
         };
         assert_eq!(format_day(clock.resolve(dec)), "2025-12-30");
         assert_eq!(format_day(clock.resolve(last)), "2026-01-02");
+    }
+
+    fn at(month: u32, day: u32) -> SyslogTime {
+        SyslogTime {
+            month,
+            day,
+            secs_of_day: 3600,
+        }
+    }
+
+    /// The last line's year is the one that puts it on or just before the
+    /// modification date, across the new year either way.
+    #[test]
+    fn the_last_line_takes_the_year_nearest_before_the_file_time() {
+        let cases = [
+            // (mtime day, last line, its year)
+            ((2026, 12, 31), (1, 1), 2027),
+            ((2026, 12, 30), (1, 1), 2027),
+            ((2026, 12, 31), (12, 31), 2026),
+            ((2027, 1, 1), (12, 31), 2026),
+            ((2027, 1, 2), (1, 1), 2027),
+            ((2026, 11, 20), (11, 20), 2026),
+            ((2026, 11, 20), (1, 1), 2026),
+            ((2026, 11, 20), (12, 31), 2025),
+        ];
+        for ((y, m, d), (lm, ld), want) in cases {
+            let mtime = days_from_civil(y, m, d) * 86_400 + 12 * 3600;
+            let mut clock = SyslogClock::new(mtime, TimeZone::UTC);
+            clock.refine_with_last_line(at(lm, ld));
+            assert_eq!(
+                format_day(clock.resolve(at(lm, ld)))[..4].parse::<i64>().unwrap(),
+                want,
+                "mtime {y}-{m}-{d}, last {lm}-{ld}"
+            );
+        }
     }
 
     #[test]

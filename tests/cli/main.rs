@@ -11,6 +11,7 @@ mod formats_out;
 mod genlog;
 mod hostile;
 mod html;
+mod inputs;
 mod readme;
 mod state;
 mod usage;
