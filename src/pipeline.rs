@@ -132,6 +132,12 @@ impl Prepared {
     pub fn set_plan(&mut self, plan: Plan) {
         self.plan = Some(plan);
     }
+
+    /// What reading it would say besides the lines (the other names it was
+    /// given), for a run that does not read it.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
 }
 
 fn clock_for(opened: &input::Opened, opts: &ReadOptions) -> SyslogClock {

@@ -401,6 +401,11 @@ fn record_run(
         // Nothing to read: neither the saved in-flight deliveries nor the
         // state are loaded, and the report says so (no carried-over pending
         // delivery is this run's).
+        if !job.quiet {
+            for note in notes.iter().chain(prepared.iter().flat_map(|p| p.notes())) {
+                eprintln!("bouncectl: warning: {}", output::sanitize(note));
+            }
+        }
         let mut report = nothing_new_report(&identities, settings);
         report.suppression = state_suppression(&store.counts(&CountsQuery {
             run: Some(run),
