@@ -494,7 +494,7 @@ impl AttemptSnapshot {
 
     fn attempt(&self) -> Attempt {
         Attempt::new(AttemptParts {
-            rcpt: self.rcpt.as_bytes(),
+            rcpt: &self.rcpt,
             status: AttemptStatus::Deferred,
             scope: scope_of(self.local),
             relay: self.relay.as_deref().map(str::as_bytes),
@@ -695,7 +695,7 @@ mod tests {
 
     fn attempt_with(rcpt: &str, status: AttemptStatus, verdict: Option<Verdict>) -> EventKind {
         EventKind::Attempt(Attempt::new(AttemptParts {
-            rcpt: rcpt.as_bytes(),
+            rcpt,
             status,
             scope: Scope::Outbound,
             relay: None,

@@ -419,6 +419,8 @@ struct Consumer<'a, F: FnMut(Event, usize)> {
     strict: bool,
     report: InputReport,
     first_unknown: Option<(u64, Skip, Vec<u8>)>,
+    /// The first record whose recipient is no address: 1-based line, why, text.
+    first_invalid_address: Option<(u64, crate::address::Invalid, Vec<u8>)>,
     strict_error: Option<String>,
     summary: &'a mut ReadSummary,
     on_event: &'a mut F,
@@ -446,6 +448,11 @@ impl<F: FnMut(Event, usize)> Consumer<'_, F> {
                     crate::output::sanitize(&String::from_utf8_lossy(&text))
                 ));
                 return;
+            }
+        }
+        if let Some((line, why, text)) = out.first_invalid_address {
+            if self.first_invalid_address.is_none() {
+                self.first_invalid_address = Some((self.report.lines + u64::from(line) + 1, why, text));
             }
         }
         self.report.lines += out.lines;
@@ -515,6 +522,7 @@ fn read_one(
         strict: opts.strict,
         report,
         first_unknown: None,
+        first_invalid_address: None,
         strict_error: None,
         summary,
         on_event,
@@ -546,6 +554,7 @@ fn read_one(
     let Consumer {
         mut report,
         first_unknown,
+        first_invalid_address,
         strict_error,
         summary,
         ..
@@ -571,6 +580,12 @@ fn read_one(
             skip_words(skip),
             crate::output::sanitize(&String::from_utf8_lossy(&text))
         ));
+    }
+    if let Some((line, why, text)) = first_invalid_address {
+        let count = report.skipped_by.invalid_address;
+        summary
+            .warnings
+            .push(crate::address::skipped_warning(&name, count, line, why, &text));
     }
     Ok(report)
 }
@@ -832,5 +847,6 @@ fn skip_words(skip: Skip) -> &'static str {
         Skip::OtherProgram => "other program",
         Skip::UnknownForm => "unknown form",
         Skip::Unrecognized => "unrecognized",
+        Skip::InvalidAddress(_) => "no address",
     }
 }
