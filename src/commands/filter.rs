@@ -3,6 +3,11 @@
 //! dropped and why (by class and reason). Kept rows are copied byte for byte
 //! from the input (header, other columns, quoting, line ends): the CSV parser
 //! only finds where each record starts and which cell holds the address.
+//! The list is streamed: memory holds the suppressed addresses as a compact
+//! set (16 bytes each) and one record, so a list of a million rows against a
+//! state of a million addresses runs in tens of megabytes. Addresses are
+//! compared in their normal form ([`crate::address`]): either spelling of an
+//! internationalised domain is dropped.
 //!
 //! The address column is `--column` (a header name, or a number from 1), else
 //! the first header named like an address column (`email`, `e-mail`, `email
