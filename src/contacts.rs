@@ -138,8 +138,14 @@ impl Contacts {
                     .trim()
                     .to_string()
             };
-            let addr = cell(address).to_lowercase();
-            let addr = addr.trim_start_matches('<').trim_end_matches('>');
+            // The normal form the reports' addresses have (crate::address);
+            // a cell that is no address can match none of them.
+            let Ok(addr) = std::str::from_utf8(record.get(address).unwrap_or(b"")) else {
+                continue;
+            };
+            let Ok(addr) = crate::address::from_user(addr) else {
+                continue;
+            };
             if addr.is_empty() {
                 continue;
             }
@@ -158,18 +164,18 @@ impl Contacts {
                     id
                 }
             };
-            match contacts.by_address.get(addr) {
+            match contacts.by_address.get(&*addr) {
                 Some(&first) if first != id => contacts.conflicts += 1,
                 Some(_) => {}
                 None => {
-                    contacts.by_address.insert(addr.into(), id);
+                    contacts.by_address.insert(addr.into_owned().into_boxed_str(), id);
                 }
             }
         }
         Ok(contacts)
     }
 
-    /// The source of a (lower-cased) address, or [`UNLISTED`].
+    /// The source of an address in its normal form, or [`UNLISTED`].
     pub fn source_of(&self, address: &str) -> &str {
         self.by_address
             .get(address)
@@ -200,6 +206,12 @@ mod tests {
         assert_eq!(c.source_of("bo@example.com"), "(no source)");
         assert_eq!(c.source_of("zed@example.com"), UNLISTED);
         assert_eq!(c.len(), 2);
+    }
+
+    #[test]
+    fn either_spelling_of_a_domain_is_one_address() {
+        let c = Contacts::parse("email,list\nAnn@Bücher.example,fair\n".as_bytes(), "c.csv").unwrap();
+        assert_eq!(c.source_of("ann@xn--bcher-kva.example"), "fair");
     }
 
     #[test]

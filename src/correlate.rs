@@ -364,7 +364,7 @@ impl Correlator {
                 ..Verdict::new(class, reason, rule, None)
             };
             let attempt = Attempt::new(AttemptParts {
-                rcpt: rcpt.as_bytes(),
+                rcpt,
                 status: AttemptStatus::Bounced,
                 scope: state.scope,
                 relay: last.as_ref().and_then(Attempt::relay).map(str::as_bytes),
@@ -564,7 +564,7 @@ impl AttemptSnapshot {
 
     fn attempt(&self) -> Attempt {
         Attempt::new(AttemptParts {
-            rcpt: self.rcpt.as_bytes(),
+            rcpt: &self.rcpt,
             status: AttemptStatus::Deferred,
             scope: scope_of(self.local),
             relay: self.relay.as_deref().map(str::as_bytes),
@@ -796,7 +796,7 @@ mod tests {
 
     fn attempt_with(rcpt: &str, status: AttemptStatus, verdict: Option<Verdict>) -> EventKind {
         EventKind::Attempt(Attempt::new(AttemptParts {
-            rcpt: rcpt.as_bytes(),
+            rcpt,
             status,
             scope: Scope::Outbound,
             relay: None,

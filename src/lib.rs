@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod address;
 pub mod aggregate;
 pub mod classify;
 pub mod cli;

@@ -121,6 +121,16 @@ pub fn read_document(
             crate::output::sanitize(&String::from_utf8_lossy(text))
         ));
     }
+    if let Some((line, why, text)) = &out.first_invalid_address {
+        let count = out.skipped.invalid_address;
+        warnings.push(crate::address::skipped_warning(
+            name,
+            count,
+            u64::from(*line) + 1,
+            *why,
+            text,
+        ));
+    }
     let mut report = InputReport {
         path: name.to_string(),
         format: format.name().into(),
@@ -161,6 +171,7 @@ fn skip_words(skip: Skip) -> &'static str {
         Skip::OtherProgram => "other program",
         Skip::UnknownForm => "unknown form",
         Skip::Unrecognized => "unreadable",
+        Skip::InvalidAddress(_) => "no address",
     }
 }
 

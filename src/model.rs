@@ -362,11 +362,15 @@ pub struct Attempt {
     pub verdict: Option<Verdict>,
 }
 
-/// The parts of an [`Attempt`] as a parser finds them: raw bytes from the
-/// input (recipient and relay are lower-cased, invalid UTF-8 is replaced).
+/// The parts of an [`Attempt`] as a parser finds them: the recipient in its
+/// normal form, the rest raw bytes from the input (the relay is lower-cased,
+/// invalid UTF-8 in relay and diagnostic is replaced).
 #[derive(Debug, Clone, Copy)]
 pub struct AttemptParts<'a> {
-    pub rcpt: &'a [u8],
+    /// The address as [`crate::address::normalize`] gave it: the parser
+    /// decides what is no address (and skips the line) before an attempt
+    /// exists, so the recipient is never repaired or changed here.
+    pub rcpt: &'a str,
     pub status: AttemptStatus,
     pub scope: Scope,
     /// Relay host name (`mx.example.com`), when there was one.
@@ -400,7 +404,7 @@ impl Attempt {
         let status_code = p.status_code.unwrap_or("");
         let mut bytes =
             Vec::with_capacity(p.rcpt.len() + relay.len() + status_code.len() + p.diagnostic.len());
-        push_bytes(&mut bytes, p.rcpt, true);
+        bytes.extend_from_slice(p.rcpt.as_bytes());
         let e0 = bytes.len() as u32;
         push_bytes(&mut bytes, relay, true);
         let e1 = bytes.len() as u32;
@@ -424,8 +428,9 @@ impl Attempt {
         }
     }
 
-    /// The slow path of [`Attempt::new`] for invalid UTF-8: each part repaired
-    /// on its own so that the part boundaries stay right.
+    /// The slow path of [`Attempt::new`] for invalid UTF-8 in the relay or the
+    /// diagnostic: each part repaired on its own so that the part boundaries
+    /// stay right.
     fn new_lossy(p: AttemptParts<'_>) -> Attempt {
         let fix = |b: &[u8], lower: bool| {
             let s = String::from_utf8_lossy(b);
@@ -435,11 +440,11 @@ impl Attempt {
                 s.into_owned()
             }
         };
-        let rcpt = fix(p.rcpt, true);
+        let rcpt = p.rcpt;
         let relay = fix(p.relay.unwrap_or(b""), true);
         let status_code = p.status_code.unwrap_or("");
         let diagnostic = fix(p.diagnostic, false);
-        let text = [rcpt.as_str(), &relay, status_code, &diagnostic].concat();
+        let text = [rcpt, &relay, status_code, &diagnostic].concat();
         let e0 = rcpt.len() as u32;
         let e1 = e0 + relay.len() as u32;
         let e2 = e1 + status_code.len() as u32;
@@ -458,7 +463,7 @@ impl Attempt {
         self.text.get(from as usize..to as usize).unwrap_or("")
     }
 
-    /// Recipient, lower-cased.
+    /// Recipient, in its normal form ([`crate::address`]).
     pub fn rcpt(&self) -> &str {
         self.part(0, self.ends[0])
     }
@@ -607,7 +612,7 @@ pub enum Outcome {
 mod tests {
     use super::*;
 
-    fn parts<'a>(rcpt: &'a [u8], relay: Option<&'a [u8]>, diagnostic: &'a [u8]) -> AttemptParts<'a> {
+    fn parts<'a>(rcpt: &'a str, relay: Option<&'a [u8]>, diagnostic: &'a [u8]) -> AttemptParts<'a> {
         AttemptParts {
             rcpt,
             status: AttemptStatus::Bounced,
@@ -622,7 +627,7 @@ mod tests {
     #[test]
     fn attempt_parts_round_trip() {
         let a = Attempt::new(parts(
-            b"Bob@Example.COM",
+            "bob@example.com",
             Some(b"MX.Example.com"),
             b"550 No Such User",
         ));
@@ -630,15 +635,15 @@ mod tests {
         assert_eq!(a.relay(), Some("mx.example.com"));
         assert_eq!(a.status_code(), Some("5.1.1"));
         assert_eq!(a.diagnostic(), "550 No Such User");
-        let a = Attempt::new(parts(b"J\xc3\x96RG@Example.de", None, b""));
+        let a = Attempt::new(parts("j\u{f6}rg@example.de", None, b""));
         assert_eq!(a.rcpt(), "j\u{f6}rg@example.de");
         assert_eq!(a.relay(), None);
     }
 
     #[test]
     fn invalid_utf8_keeps_the_parts_apart() {
-        let a = Attempt::new(parts(b"bad\xff@x.org", Some(b"mx\xfe.x.org"), b"550 \xff gone"));
-        assert_eq!(a.rcpt(), "bad\u{fffd}@x.org");
+        let a = Attempt::new(parts("good@x.org", Some(b"mx\xfe.x.org"), b"550 \xff gone"));
+        assert_eq!(a.rcpt(), "good@x.org");
         assert_eq!(a.relay(), Some("mx\u{fffd}.x.org"));
         assert_eq!(a.status_code(), Some("5.1.1"));
         assert_eq!(a.diagnostic(), "550 \u{fffd} gone");

@@ -37,6 +37,23 @@ pub fn sanitize_lines(text: &str) -> String {
 /// one, and a full disk leaves the old file intact. `mode` (Unix permission
 /// bits) applies to the new file.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
+    write_atomic_with(path, mode, |w| {
+        w.write_all(bytes).with_context(|| {
+            format!(
+                "{}: cannot write (disk full?); the previous file is untouched",
+                path.display()
+            )
+        })
+    })
+}
+
+/// [`write_atomic`] for output written as it is made (`filter` of a large
+/// list): `write` fills the temporary file; on its error the old file stays.
+pub fn write_atomic_with(
+    path: &Path,
+    mode: Option<u32>,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -51,14 +68,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> 
                 dir.display()
             )
         })?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| {
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush().with_context(|| {
             format!(
                 "{}: cannot write (disk full?); the previous file is untouched",
                 path.display()
             )
         })?;
+    }
+    tmp.as_file().sync_all().with_context(|| {
+        format!(
+            "{}: cannot write (disk full?); the previous file is untouched",
+            path.display()
+        )
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -460,6 +460,8 @@ struct Consumer<'a, F: FnMut(Event, usize)> {
     /// Lines longer than [`MAX_LINE`] skipped, and the number of the first.
     long_lines: u64,
     first_long: Option<u64>,
+    /// The first record whose recipient is no address: 1-based line, why, text.
+    first_invalid_address: Option<(u64, crate::address::Invalid, Vec<u8>)>,
     strict_error: Option<String>,
     summary: &'a mut ReadSummary,
     on_event: &'a mut F,
@@ -508,6 +510,11 @@ impl<F: FnMut(Event, usize)> Consumer<'_, F> {
                     crate::output::sanitize(&String::from_utf8_lossy(&text))
                 ));
                 return;
+            }
+        }
+        if let Some((line, why, text)) = out.first_invalid_address {
+            if self.first_invalid_address.is_none() {
+                self.first_invalid_address = Some((self.report.lines + u64::from(line) + 1, why, text));
             }
         }
         self.report.lines += out.lines;
@@ -589,6 +596,7 @@ fn read_one(
         first_unknown: None,
         long_lines: 0,
         first_long: None,
+        first_invalid_address: None,
         strict_error: None,
         summary,
         on_event,
@@ -622,6 +630,7 @@ fn read_one(
         first_unknown,
         long_lines,
         first_long,
+        first_invalid_address,
         strict_error,
         summary,
         ..
@@ -655,6 +664,12 @@ fn read_one(
             skip_words(skip),
             crate::output::sanitize(&String::from_utf8_lossy(&text))
         ));
+    }
+    if let Some((line, why, text)) = first_invalid_address {
+        let count = report.skipped_by.invalid_address;
+        summary
+            .warnings
+            .push(crate::address::skipped_warning(&name, count, line, why, &text));
     }
     Ok(report)
 }
@@ -922,5 +937,6 @@ fn skip_words(skip: Skip) -> &'static str {
         Skip::OtherProgram => "other program",
         Skip::UnknownForm => "unknown form",
         Skip::Unrecognized => "unrecognized",
+        Skip::InvalidAddress(_) => "no address",
     }
 }

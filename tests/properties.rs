@@ -174,7 +174,7 @@ fn event() -> impl Strategy<Value = Event> {
     let kind = prop_oneof![
         3 => (rcpt, status, class, any::<bool>()).prop_map(|(rcpt, status, class, local)| {
             EventKind::Attempt(Attempt::new(AttemptParts {
-                rcpt: rcpt.as_bytes(),
+                rcpt,
                 status,
                 scope: if local { Scope::Local } else { Scope::Outbound },
                 relay: Some(b"mx.x.org"),

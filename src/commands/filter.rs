@@ -3,6 +3,11 @@
 //! dropped and why (by class and reason). Kept rows are copied byte for byte
 //! from the input (header, other columns, quoting, line ends): the CSV parser
 //! only finds where each record starts and which cell holds the address.
+//! The list is streamed: memory holds the suppressed addresses as a compact
+//! set (16 bytes each) and one record, so a list of a million rows against a
+//! state of a million addresses runs in tens of megabytes. Addresses are
+//! compared in their normal form ([`crate::address`]): either spelling of an
+//! internationalised domain is dropped.
 //!
 //! The address column is `--column` (a header name, or a number from 1), else
 //! the first header named like an address column (`email`, `e-mail`, `email
@@ -14,10 +19,9 @@ use super::{open_state, Exit, Global, UsageError};
 use crate::cli::FilterArgs;
 use crate::model::Class;
 use crate::output;
-use crate::suppression::Status;
 use anyhow::{Context, Result};
-use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::io::{BufRead, Read, Write};
 
 /// Header names of an address column, best first (normalized: lower case,
 /// letters and digits only).
@@ -40,20 +44,13 @@ fn normalize_header(h: &[u8]) -> String {
         .collect()
 }
 
-/// The address in a cell, as the state keeps it: trimmed, without angle
-/// brackets or `mailto:`, lower-cased.
-pub fn address_of(cell: &[u8]) -> String {
-    let s = String::from_utf8_lossy(cell);
-    let mut s = s.trim();
-    if let Some((_, inner)) = s.split_once('<') {
-        s = inner.split('>').next().unwrap_or(inner);
-    }
-    let s = s.trim();
-    let s = s
-        .get(..7)
-        .filter(|p| p.eq_ignore_ascii_case("mailto:"))
-        .map_or(s, |_| &s[7..]);
-    s.trim().to_lowercase()
+/// The address in a cell in the normal form the state keeps
+/// ([`crate::address::from_user`]: without a display name, angle brackets or
+/// `mailto:`). `None` when the cell is no address at all (not UTF-8, a
+/// control character, too long): no such address is ever suppressed.
+pub fn address_of(cell: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(cell).ok()?;
+    crate::address::from_user(s).ok().map(|a| a.into_owned())
 }
 
 /// The most frequent of `,` `;` tab in the first line (`,` on a tie or none).
@@ -75,125 +72,291 @@ pub struct Outcome {
     pub kept: u64,
     pub dropped: BTreeMap<(String, String), u64>,
     pub without_address: u64,
+    /// Rows whose address cell holds no address (kept: never suppressed).
+    pub not_addresses: u64,
     pub header: bool,
     pub column: usize,
 }
 
-/// Filters `data`; `suppressed` maps an address to its (class, reason).
-pub fn filter(
-    data: &[u8],
+/// The suppressed addresses as a compact set: a 64-bit hash of each
+/// address (SipHash with this process's random keys) and the index of its
+/// (class, reason), sorted by hash. 16 bytes an address, 16 MB for a million,
+/// where a map of strings took hundreds. A hash shared by a listed and a
+/// suppressed address would drop the listed row (never keep a suppressed
+/// one): at one million each, about one run in twenty million drops one row.
+#[derive(Debug, Default)]
+pub struct Suppressed {
+    keys: std::hash::RandomState,
+    entries: Vec<(u64, u32)>,
+    kinds: Vec<(String, String)>,
+    sorted: bool,
+}
+
+impl Suppressed {
+    fn hash(&self, address: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.keys.hash_one(address)
+    }
+
+    /// Adds an address (in its normal form) suppressed with `class` and `reason`.
+    pub fn insert(&mut self, address: &str, class: &str, reason: &str) {
+        let kind = match self.kinds.iter().position(|(c, r)| c == class && r == reason) {
+            Some(i) => i,
+            None => {
+                self.kinds.push((class.to_string(), reason.to_string()));
+                self.kinds.len() - 1
+            }
+        };
+        let hash = self.hash(address);
+        self.entries.push((hash, kind as u32));
+        self.sorted = false;
+    }
+
+    /// Sorts the set for lookups (and gives back room left by growing it).
+    pub fn seal(&mut self) {
+        self.entries.sort_unstable_by_key(|e| e.0);
+        self.entries.dedup_by_key(|e| e.0);
+        self.entries.shrink_to_fit();
+        self.sorted = true;
+    }
+
+    /// The (class, reason) of a suppressed address in its normal form.
+    pub fn get(&self, address: &str) -> Option<&(String, String)> {
+        debug_assert!(self.sorted || self.entries.is_empty());
+        let hash = self.hash(address);
+        let i = self.entries.binary_search_by_key(&hash, |e| e.0).ok()?;
+        self.kinds.get(self.entries[i].1 as usize)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl<'a> FromIterator<(&'a str, &'a str, &'a str)> for Suppressed {
+    fn from_iter<I: IntoIterator<Item = (&'a str, &'a str, &'a str)>>(iter: I) -> Suppressed {
+        let mut s = Suppressed::default();
+        for (address, class, reason) in iter {
+            s.insert(address, class, reason);
+        }
+        s.seal();
+        s
+    }
+}
+
+/// Why a list could not be filtered.
+#[derive(Debug)]
+pub enum FilterError {
+    /// The list is no CSV we can read, or the column cannot be found.
+    Usage(UsageError),
+    /// Reading the list failed.
+    Read(std::io::Error),
+    /// Writing the kept rows failed.
+    Write(std::io::Error),
+}
+
+/// A reader that keeps what the CSV parser reads, so that a kept record is
+/// copied byte for byte. It holds the bytes from `base` on: the record being
+/// decided and the CSV reader's read-ahead, never the whole list.
+struct Tee<R> {
+    inner: R,
+    seen: Vec<u8>,
+    /// Offset in the input of `seen[0]`.
+    base: u64,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<R> Tee<R> {
+    /// Writes bytes `from..to` of the input (if `keep`) and forgets them.
+    fn pass(&mut self, from: u64, to: u64, keep: bool, out: &mut dyn Write) -> std::io::Result<()> {
+        let (a, b) = ((from - self.base) as usize, (to - self.base) as usize);
+        if keep {
+            out.write_all(&self.seen[a..b])?;
+        }
+        // Forget in large steps: draining on every record would move the
+        // read-ahead once per row.
+        if b >= 1 << 16 {
+            self.seen.drain(..b);
+            self.base = to;
+        }
+        Ok(())
+    }
+}
+
+/// Which column holds the addresses and whether the first record is a header.
+fn choose_column(
+    first: Option<&csv::ByteRecord>,
     column: Option<&str>,
     no_header: bool,
-    delimiter: Option<u8>,
-    suppressed: &HashMap<String, (String, String)>,
-) -> Result<(Vec<u8>, Outcome), UsageError> {
-    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(data));
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(data);
-    let mut records: Vec<(usize, csv::ByteRecord)> = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {
-                let start = record.position().map_or(0, |p| p.byte() as usize);
-                records.push((start, record.clone()));
-            }
-            Ok(false) => break,
-            Err(e) => {
-                return Err(UsageError(format!("not a CSV file the filter can read: {e}")));
-            }
-        }
-    }
-    let first = records.first().map(|r| &r.1);
+) -> Result<(bool, usize), UsageError> {
     let numeric = column.and_then(|c| c.trim().parse::<usize>().ok());
-    let (header, index) =
-        match (column, first) {
-            (_, None) => (!no_header, 0),
-            (Some(_), Some(_)) if numeric.is_some() => {
-                let n = numeric.unwrap_or(1);
-                if n == 0 {
-                    return Err(UsageError("--column numbers start at 1".into()));
-                }
-                (!no_header, n - 1)
+    Ok(match (column, first) {
+        (_, None) => (!no_header, 0),
+        (Some(_), Some(_)) if numeric.is_some() => {
+            let n = numeric.unwrap_or(1);
+            if n == 0 {
+                return Err(UsageError("--column numbers start at 1".into()));
             }
-            (Some(name), Some(first)) => {
-                if no_header {
-                    return Err(UsageError(format!(
+            (!no_header, n - 1)
+        }
+        (Some(name), Some(first)) => {
+            if no_header {
+                return Err(UsageError(format!(
                     "--column `{name}` names a header, but --no-header says there is none: give its number"
                 )));
-                }
-                let want = normalize_header(name.as_bytes());
-                let i = first
-                    .iter()
-                    .position(|h| normalize_header(h) == want)
-                    .ok_or_else(|| {
-                        UsageError(format!(
-                            "no column named `{name}` in the header ({})",
-                            first
-                                .iter()
-                                .map(|h| String::from_utf8_lossy(h).into_owned())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    })?;
-                (true, i)
             }
-            (None, Some(first)) => {
-                let named = (!no_header)
-                    .then(|| {
-                        EMAIL_HEADERS
+            let want = normalize_header(name.as_bytes());
+            let i = first
+                .iter()
+                .position(|h| normalize_header(h) == want)
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "no column named `{name}` in the header ({})",
+                        first
                             .iter()
-                            .find_map(|want| first.iter().position(|h| normalize_header(h) == *want))
-                    })
-                    .flatten();
-                match named {
-                    Some(i) => (true, i),
-                    None => match first.iter().position(|c| c.contains(&b'@')) {
+                            .map(|h| String::from_utf8_lossy(h).into_owned())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+            (true, i)
+        }
+        (None, Some(first)) => {
+            let named = (!no_header)
+                .then(|| {
+                    EMAIL_HEADERS
+                        .iter()
+                        .find_map(|want| first.iter().position(|h| normalize_header(h) == *want))
+                })
+                .flatten();
+            match named {
+                Some(i) => (true, i),
+                None => {
+                    match first.iter().position(|c| c.contains(&b'@')) {
                         Some(i) => (false, i),
                         None => return Err(UsageError(
                             "cannot tell which column holds the addresses: give --column NAME (or a number)"
                                 .into(),
                         )),
-                    },
+                    }
                 }
             }
-        };
-    let mut out = Vec::with_capacity(data.len());
-    let mut outcome = Outcome {
-        header,
-        column: index,
-        ..Outcome::default()
+        }
+    })
+}
+
+/// Filters the list read from `input` into `out`, one record at a time:
+/// memory holds one record and the reader's read-ahead, whatever the size of
+/// the list. `suppressed` gives an address's (class, reason).
+pub fn filter(
+    input: impl BufRead,
+    out: &mut dyn Write,
+    column: Option<&str>,
+    no_header: bool,
+    delimiter: Option<u8>,
+    suppressed: &Suppressed,
+) -> Result<Outcome, FilterError> {
+    let mut input = input;
+    // The first line decides the delimiter; it is read again by the parser.
+    let mut head = Vec::new();
+    input.read_until(b'\n', &mut head).map_err(FilterError::Read)?;
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(&head));
+    let tee = Tee {
+        inner: std::io::Cursor::new(head).chain(input),
+        seen: Vec::new(),
+        base: 0,
     };
-    let ends: Vec<usize> = records.iter().skip(1).map(|r| r.0).chain([data.len()]).collect();
-    // Bytes before the first record (blank lines) stay.
-    out.extend_from_slice(&data[..records.first().map_or(data.len(), |r| r.0)]);
-    for (i, ((start, rec), end)) in records.iter().zip(ends).enumerate() {
-        let bytes = &data[*start..end];
-        if i == 0 && header {
-            out.extend_from_slice(bytes);
-            continue;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(tee);
+    let mut record = csv::ByteRecord::new();
+    let mut outcome = Outcome::default();
+    // The bytes not yet passed on start at `from`; `keep` says whether they
+    // go out (bytes before the first record, such as blank lines, do).
+    let (mut from, mut keep) = (0u64, true);
+    let mut index = None;
+    loop {
+        let more = match reader.read_byte_record(&mut record) {
+            Ok(more) => more,
+            Err(e) if e.is_io_error() => {
+                return Err(match e.into_kind() {
+                    csv::ErrorKind::Io(e) => FilterError::Read(e),
+                    _ => FilterError::Read(std::io::Error::other("read error")),
+                })
+            }
+            Err(e) => {
+                return Err(FilterError::Usage(UsageError(format!(
+                    "not a CSV file the filter can read: {e}"
+                ))))
+            }
+        };
+        let tee = reader.get_mut();
+        let start = match (more, record.position()) {
+            (true, Some(p)) => p.byte(),
+            _ => tee.base + tee.seen.len() as u64,
+        };
+        tee.pass(from, start, keep, out).map_err(FilterError::Write)?;
+        if !more {
+            break;
         }
-        let address = rec.get(index).map(address_of).unwrap_or_default();
-        if address.is_empty() {
-            outcome.without_address += 1;
-        }
-        match suppressed.get(&address) {
-            Some((class, reason)) => {
-                *outcome
-                    .dropped
-                    .entry((class.clone(), reason.clone()))
-                    .or_default() += 1;
+        from = start;
+        let column = match index {
+            Some(i) => i,
+            None => {
+                let (header, i) =
+                    choose_column(Some(&record), column, no_header).map_err(FilterError::Usage)?;
+                outcome.header = header;
+                outcome.column = i;
+                index = Some(i);
+                if header {
+                    keep = true;
+                    continue;
+                }
+                i
+            }
+        };
+        let cell = record.get(column).unwrap_or(b"");
+        let address = address_of(cell);
+        keep = match address.as_deref() {
+            Some("") => {
+                outcome.without_address += 1;
+                true
             }
             None => {
-                outcome.kept += 1;
-                out.extend_from_slice(bytes);
+                outcome.not_addresses += 1;
+                true
             }
+            Some(address) => match suppressed.get(address) {
+                Some(kind) => {
+                    *outcome.dropped.entry(kind.clone()).or_default() += 1;
+                    false
+                }
+                None => true,
+            },
+        };
+        if keep {
+            outcome.kept += 1;
         }
     }
-    Ok((out, outcome))
+    if index.is_none() {
+        let (header, i) = choose_column(None, column, no_header).map_err(FilterError::Usage)?;
+        outcome.header = header;
+        outcome.column = i;
+    }
+    Ok(outcome)
 }
 
 /// "188 dropped: 150 hard (120 userunknown, 30 hostunknown), 38 soft (38 mailboxfull)".
@@ -238,40 +401,64 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
             .into())
         }
     };
-    let data = std::fs::read(&args.list)
-        .with_context(|| format!("{}: cannot read the send list", args.list.display()))?;
+    let list = args.list.display().to_string();
+    let file =
+        std::fs::File::open(&args.list).with_context(|| format!("{list}: cannot read the send list"))?;
+    let input = std::io::BufReader::with_capacity(1 << 16, file);
     let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
-    let suppressed: HashMap<String, (String, String)> = store
-        .list(None, false)?
-        .into_iter()
-        .filter(|r| r.status == Status::Suppressed)
-        .map(|r| {
-            let (class, reason) = r.trigger.map_or(("hard".into(), "undefined".into()), |t| {
-                (
-                    t.class.as_str().to_string(),
-                    t.reason.unwrap_or_else(|| "undefined".into()),
+    // The state's addresses one at a time into the compact set; each in its
+    // normal form (a state written before addresses had one may hold a
+    // Unicode domain).
+    let mut suppressed = Suppressed::default();
+    store.each_suppressed(&mut |address, trigger| {
+        let (class, reason) = trigger.map_or(("hard", "undefined"), |(cause, reason)| {
+            (cause.as_str(), reason.unwrap_or("undefined"))
+        });
+        match crate::address::normalize_str(address) {
+            Ok(normal) => suppressed.insert(&normal, class, reason),
+            Err(_) => suppressed.insert(address, class, reason),
+        }
+    })?;
+    drop(store);
+    suppressed.seal();
+    let run_filter = |out: &mut dyn Write| {
+        filter(
+            input,
+            out,
+            args.column.as_deref(),
+            args.no_header,
+            delimiter,
+            &suppressed,
+        )
+        .map_err(|e| match e {
+            FilterError::Usage(e) => anyhow::Error::from(UsageError(format!("{list}: {}", e.0))),
+            FilterError::Read(e) => {
+                anyhow::Error::from(e).context(format!("{list}: cannot read the send list"))
+            }
+            FilterError::Write(e) => anyhow::Error::from(e).context(if to_stdout {
+                "cannot write the list".to_string()
+            } else {
+                format!(
+                    "{}: cannot write (disk full?); the previous file is untouched",
+                    args.out.display()
                 )
-            });
-            (r.address, (class, reason))
+            }),
         })
-        .collect();
-    let (bytes, outcome) = filter(
-        &data,
-        args.column.as_deref(),
-        args.no_header,
-        delimiter,
-        &suppressed,
-    )
-    .map_err(|e| UsageError(format!("{}: {}", args.list.display(), e.0)))?;
-    if to_stdout {
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(&bytes)
-            .and_then(|_| stdout.flush())
-            .context("cannot write the list")?;
+    };
+    let outcome = if to_stdout {
+        let stdout = std::io::stdout().lock();
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout);
+        let outcome = run_filter(&mut w)?;
+        w.flush().context("cannot write the list")?;
+        outcome
     } else {
-        output::write_atomic(&args.out, &bytes, Some(0o600))?;
-    }
+        let mut outcome = None;
+        output::write_atomic_with(&args.out, Some(0o600), |w| {
+            outcome = Some(run_filter(w)?);
+            Ok(())
+        })?;
+        outcome.unwrap_or_default()
+    };
     if !global.quiet {
         let dropped: u64 = outcome.dropped.values().sum();
         let rows = outcome.kept + dropped;
@@ -294,6 +481,12 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
                 outcome.without_address
             ));
         }
+        if outcome.not_addresses > 0 {
+            line.push_str(&format!(
+                "; {} rows whose address cell is not an address (not UTF-8, control characters, too long) kept",
+                outcome.not_addresses
+            ));
+        }
         eprintln!("{}", output::sanitize(&line));
     }
     Ok(Exit::Ok)
@@ -303,14 +496,26 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
 mod tests {
     use super::*;
 
-    fn list() -> HashMap<String, (String, String)> {
+    fn list() -> Suppressed {
         [
             ("gone@example.com", "hard", "userunknown"),
             ("full@example.com", "soft", "mailboxfull"),
+            ("user2@xn--bcher-kva.example", "hard", "userunknown"),
         ]
         .into_iter()
-        .map(|(a, c, r)| (a.to_string(), (c.to_string(), r.to_string())))
         .collect()
+    }
+
+    fn filter(
+        data: &[u8],
+        column: Option<&str>,
+        no_header: bool,
+        delimiter: Option<u8>,
+        suppressed: &Suppressed,
+    ) -> Result<(Vec<u8>, Outcome), FilterError> {
+        let mut out = Vec::new();
+        let o = super::filter(data, &mut out, column, no_header, delimiter, suppressed)?;
+        Ok((out, o))
     }
 
     #[test]
@@ -323,6 +528,43 @@ mod tests {
         );
         assert_eq!(o.kept, 2);
         assert_eq!(why(&o.dropped), "1 hard (1 userunknown), 1 soft (1 mailboxfull)");
+    }
+
+    #[test]
+    fn both_spellings_of_a_domain_are_dropped() {
+        let data = "email\nuser2@bücher.example\nuser2@XN--BCHER-KVA.example\nother@bücher.example\n";
+        let (out, o) = filter(data.as_bytes(), None, false, None, &list()).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "email\nother@bücher.example\n");
+        assert_eq!(o.kept, 1);
+    }
+
+    #[test]
+    fn a_cell_that_is_no_address_is_kept_and_counted() {
+        let data = b"email\ncaf\xe9@x.example\na\x1bb@x.example\n";
+        let (out, o) = filter(data, None, false, None, &list()).unwrap();
+        assert_eq!(out, data.to_vec());
+        assert_eq!((o.kept, o.not_addresses), (2, 2));
+    }
+
+    #[test]
+    fn large_lists_pass_through_whole() {
+        // More than the tee's 64 KiB step, with suppressed rows throughout.
+        let mut data = b"id,email\n".to_vec();
+        let mut want = data.clone();
+        for i in 0..20_000 {
+            let row = if i % 7 == 0 {
+                "9,Gone@Example.com\n".to_string()
+            } else {
+                format!("{i},u{i}@example.com\n")
+            };
+            data.extend_from_slice(row.as_bytes());
+            if i % 7 != 0 {
+                want.extend_from_slice(row.as_bytes());
+            }
+        }
+        let (out, o) = filter(&data, None, false, None, &list()).unwrap();
+        assert_eq!(out, want);
+        assert_eq!(o.dropped.values().sum::<u64>(), 2858);
     }
 
     #[test]

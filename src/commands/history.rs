@@ -17,7 +17,7 @@
 //! the address on its list, `host`, `suppressed_here`). With `signal` events
 //! `suppressed.class` may be `complaint`, `unsubscribe` or `esp-suppressed`.
 
-use super::{open_state, Exit, Global};
+use super::{open_state, Exit, Global, UsageError};
 use crate::cli::{HistoryArgs, HistoryFormat};
 use crate::output::sanitize;
 use crate::parse::timestamp::format_rfc3339;
@@ -104,7 +104,13 @@ impl Item<'_> {
 }
 
 pub fn run(args: HistoryArgs, global: &Global) -> Result<Exit> {
-    let address = args.address.trim().trim_matches(['<', '>']).to_lowercase();
+    // The state holds the normal form: either spelling of a domain finds it.
+    let address = match crate::address::from_user(&args.address) {
+        Ok(a) => a.into_owned(),
+        Err(why) => {
+            return Err(UsageError(format!("`{}` is not an address: {why}", sanitize(&args.address))).into())
+        }
+    };
     let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
     let history = store.history(&address)?;
     let bytes = match args.format {

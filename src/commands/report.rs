@@ -102,7 +102,7 @@ pub fn from_state(store: &mut dyn Store, settings: Settings, since: Option<i64>)
                     _ => None,
                 };
                 let attempt = Attempt::new(AttemptParts {
-                    rcpt: d.rcpt.as_bytes(),
+                    rcpt: &d.rcpt,
                     status: AttemptStatus::Deferred,
                     scope: if d.local { Scope::Local } else { Scope::Outbound },
                     relay: d.relay.as_deref().map(str::as_bytes),

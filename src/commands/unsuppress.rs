@@ -29,12 +29,17 @@ pub fn contradiction_note(c: &Contradiction) -> String {
 }
 
 pub fn run(args: UnsuppressArgs, global: &Global) -> Result<Exit> {
+    // In the normal form the state holds (crate::address); text that is no
+    // address at all is reported like one without `@`.
     let addresses: Vec<String> = args
         .addresses
         .iter()
-        .map(|a| a.trim().trim_matches(['<', '>']).to_lowercase())
+        .map(|a| crate::address::from_user(a).map_or_else(|_| a.clone(), |n| n.into_owned()))
         .collect();
-    if let Some(bad) = addresses.iter().find(|a| !a.contains('@')) {
+    if let Some(bad) = addresses
+        .iter()
+        .find(|a| !a.contains('@') || crate::address::normalize_str(a).is_err())
+    {
         return Err(UsageError(format!("`{}` is not an email address", sanitize(bad))).into());
     }
     let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;

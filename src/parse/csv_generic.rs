@@ -363,6 +363,13 @@ pub fn parse(bytes: &[u8], ctx: &LineContext, format: Format, map: Option<&Colum
                 .map(|b| String::from_utf8_lossy(b).trim().to_string())
                 .unwrap_or_default()
         };
+        // The one cell read as bytes first: a recipient that is not UTF-8 is
+        // no address (replacing the bytes would merge distinct ones).
+        let raw_email = cols[Field::Email as usize].and_then(|i| record.get(i));
+        if raw_email.is_some_and(|b| std::str::from_utf8(b).is_err()) {
+            doc.skip(Skip::InvalidAddress(crate::address::Invalid::NotUtf8));
+            continue;
+        }
         let email = get(Field::Email);
         if email.is_empty() {
             doc.skip(Skip::UnknownForm);

@@ -210,8 +210,9 @@ pub fn parse_line(line: &[u8], ctx: &LineContext) -> Parsed {
     let Some(msg) = MsgId::new(id) else {
         return Parsed::Skipped(Skip::UnknownForm);
     };
-    let Some(kind) = parse_message(rest, ctx) else {
-        return Parsed::Skipped(Skip::UnknownForm);
+    let kind = match parse_message(rest, ctx) {
+        Ok(kind) => kind,
+        Err(skip) => return Parsed::Skipped(skip),
     };
     match (kind, resolve(stamp, ctx.clock)) {
         (Some(kind), Some(ts)) => Parsed::Event(Event { ts, msg, kind }),
@@ -243,15 +244,16 @@ pub fn first_time(head: &[u8], clock: &SyslogClock) -> Option<i64> {
     })
 }
 
-/// What follows the message id. `None`: a delivery line we cannot read;
-/// `Some(None)`: a line we know but that carries nothing we need.
-fn parse_message(rest: &[u8], ctx: &LineContext) -> Option<Option<EventKind>> {
+/// What follows the message id. `Err`: why the line is skipped (a delivery
+/// line we cannot read, a recipient that is no address); `Ok(None)`: a line
+/// we know but that carries nothing we need.
+fn parse_message(rest: &[u8], ctx: &LineContext) -> Result<Option<EventKind>, Skip> {
     if rest.len() < 2 {
-        return Some(None);
+        return Ok(None);
     }
     let (flag, body) = (&rest[..2], rest.get(3..).unwrap_or(&[]));
     if rest.len() > 2 && rest[2] != b' ' {
-        return Some(message_word(rest));
+        return Ok(message_word(rest));
     }
     match flag {
         b"<=" | b"(=" => {
@@ -261,24 +263,23 @@ fn parse_message(rest: &[u8], ctx: &LineContext) -> Option<Option<EventKind>> {
                 Some(inner) => inner,
                 None => sender,
             };
-            Some(Some(EventKind::Sender {
+            Ok(Some(EventKind::Sender {
                 from: lower_string(sender),
             }))
         }
         b"=>" | b"->" | b">>" => delivery(body, AttemptStatus::Sent, ctx).map(Some),
         b"**" => {
-            let line = DeliveryLine::parse(body)?;
+            let line = DeliveryLine::parse(body).ok_or(Skip::UnknownForm)?;
             if RETRY_TIMEOUT.find(line.text).is_some() {
-                return Some(Some(EventKind::RcptExpired {
-                    rcpt: lower_string(line.rcpt()),
-                }));
+                let rcpt = crate::address::normalize(line.rcpt()).map_err(Skip::InvalidAddress)?;
+                return Ok(Some(EventKind::RcptExpired { rcpt: rcpt.into() }));
             }
-            Some(Some(line.attempt(AttemptStatus::Bounced, ctx)))
+            line.attempt(AttemptStatus::Bounced, ctx).map(Some)
         }
         b"==" => delivery(body, AttemptStatus::Deferred, ctx).map(Some),
         // `*>`: delivery suppressed by -N; nothing happened.
-        b"*>" => Some(None),
-        _ => Some(message_word(rest)),
+        b"*>" => Ok(None),
+        _ => Ok(message_word(rest)),
     }
 }
 
@@ -303,8 +304,10 @@ fn message_word(rest: &[u8]) -> Option<EventKind> {
     ours.then_some(EventKind::Notification)
 }
 
-fn delivery(body: &[u8], status: AttemptStatus, ctx: &LineContext) -> Option<EventKind> {
-    DeliveryLine::parse(body).map(|line| line.attempt(status, ctx))
+fn delivery(body: &[u8], status: AttemptStatus, ctx: &LineContext) -> Result<EventKind, Skip> {
+    DeliveryLine::parse(body)
+        .ok_or(Skip::UnknownForm)?
+        .attempt(status, ctx)
 }
 
 /// The parts of a `=>`, `**` or `==` line we use.
@@ -491,7 +494,9 @@ impl<'a> DeliveryLine<'a> {
         Scope::Outbound
     }
 
-    fn attempt(&self, status: AttemptStatus, ctx: &LineContext) -> EventKind {
+    /// The attempt of the line; `Err` when its recipient is no address.
+    fn attempt(&self, status: AttemptStatus, ctx: &LineContext) -> Result<EventKind, Skip> {
+        let rcpt = crate::address::normalize(self.rcpt()).map_err(Skip::InvalidAddress)?;
         let mut status_buf = [0u8; 16];
         let (verdict, status_code, diagnostic) = if status == AttemptStatus::Sent {
             (None, None, &[][..])
@@ -506,15 +511,15 @@ impl<'a> DeliveryLine<'a> {
                 self.text,
             )
         };
-        EventKind::Attempt(Attempt::new(AttemptParts {
-            rcpt: self.rcpt(),
+        Ok(EventKind::Attempt(Attempt::new(AttemptParts {
+            rcpt: &rcpt,
             status,
             scope: self.scope(),
             relay: self.host,
             diagnostic,
             verdict,
             status_code,
-        }))
+        })))
     }
 }
 

@@ -218,6 +218,10 @@ pub enum Skip {
     UnknownForm,
     /// Not a log line we can read at all (no timestamp or program tag).
     Unrecognized,
+    /// A record whose recipient is not an address ([`crate::address`]): not
+    /// UTF-8, a control character, longer than RFC 5321 allows. Never stored,
+    /// never suppressed.
+    InvalidAddress(crate::address::Invalid),
 }
 
 impl Skip {
@@ -226,6 +230,7 @@ impl Skip {
             Skip::OtherProgram => "other_program",
             Skip::UnknownForm => "unknown_form",
             Skip::Unrecognized => "unrecognized",
+            Skip::InvalidAddress(_) => "invalid_address",
         }
     }
 }
@@ -245,6 +250,14 @@ pub struct SkipCounts {
     pub other_program: u64,
     pub unknown_form: u64,
     pub unrecognized: u64,
+    /// Records whose recipient is no address; in JSON only when there were
+    /// some (reports of clean inputs keep their shape).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub invalid_address: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl SkipCounts {
@@ -253,6 +266,7 @@ impl SkipCounts {
             Skip::OtherProgram => self.other_program += 1,
             Skip::UnknownForm => self.unknown_form += 1,
             Skip::Unrecognized => self.unrecognized += 1,
+            Skip::InvalidAddress(_) => self.invalid_address += 1,
         }
     }
 
@@ -260,10 +274,11 @@ impl SkipCounts {
         self.other_program += other.other_program;
         self.unknown_form += other.unknown_form;
         self.unrecognized += other.unrecognized;
+        self.invalid_address += other.invalid_address;
     }
 
     pub fn total(&self) -> u64 {
-        self.other_program + self.unknown_form + self.unrecognized
+        self.other_program + self.unknown_form + self.unrecognized + self.invalid_address
     }
 }
 
@@ -277,9 +292,34 @@ pub struct ChunkOutput {
     /// The first line that is not in a form we know (for `--strict` and the
     /// one warning per file): line number in the chunk, reason, the line.
     pub first_unknown: Option<(u32, Skip, Vec<u8>)>,
+    /// The first record whose recipient is no address (for the one warning
+    /// per file): line number in the chunk, why, the line.
+    pub first_invalid_address: Option<(u32, crate::address::Invalid, Vec<u8>)>,
     /// Warnings about the whole input (document formats: a `--columns` name
     /// the header lacks).
     pub warnings: Vec<String>,
+}
+
+impl ChunkOutput {
+    /// Counts a skipped record and remembers the first of its kind (the
+    /// first 200 bytes of `line`) for the warning.
+    pub fn skip(&mut self, line_no: u32, skip: Skip, line: &[u8]) {
+        self.skipped.add(skip);
+        let text = || line[..line.len().min(200)].to_vec();
+        match skip {
+            Skip::OtherProgram => {}
+            Skip::InvalidAddress(why) => {
+                if self.first_invalid_address.is_none() {
+                    self.first_invalid_address = Some((line_no, why, text()));
+                }
+            }
+            Skip::UnknownForm | Skip::Unrecognized => {
+                if self.first_unknown.is_none() {
+                    self.first_unknown = Some((line_no, skip, text()));
+                }
+            }
+        }
+    }
 }
 
 /// The most events [`parse_chunk`] reserves room for up front (a 4 MiB chunk's worth).
@@ -313,12 +353,7 @@ pub fn parse_chunk(chunk: &[u8], mut parse_line: impl FnMut(&[u8]) -> Parsed) ->
             match parse_line(line) {
                 Parsed::Event(e) => out.events.push((line_no, e)),
                 Parsed::Ignored => {}
-                Parsed::Skipped(skip) => {
-                    out.skipped.add(skip);
-                    if skip != Skip::OtherProgram && out.first_unknown.is_none() {
-                        out.first_unknown = Some((line_no, skip, line[..line.len().min(200)].to_vec()));
-                    }
-                }
+                Parsed::Skipped(skip) => out.skip(line_no, skip, line),
             }
         }
         line_no = line_no.wrapping_add(1);

@@ -174,9 +174,9 @@ fn parse_message(daemon: &[u8], message: &[u8], time: LineTime, ctx: &LineContex
     };
     if is_delivery {
         return match parse_delivery(daemon, rest, ctx) {
-            Some(Some(attempt)) => event(EventKind::Attempt(attempt)),
-            Some(None) => Parsed::Ignored,
-            None => Parsed::Skipped(Skip::UnknownForm),
+            Ok(Some(attempt)) => event(EventKind::Attempt(attempt)),
+            Ok(None) => Parsed::Ignored,
+            Err(skip) => Parsed::Skipped(skip),
         };
     }
     match daemon {
@@ -304,10 +304,11 @@ pub fn reply_for_display(text: &[u8]) -> &[u8] {
 }
 
 /// Parses `to=<...>, [orig_to=<...>,] relay=..., ..., status=WORD (text)`.
-/// `Some(None)`: a record we know but that is no delivery (address probes).
-fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Option<Attempt>> {
-    let (rcpt, fields) = address(&rest[3..])?;
-    let status_at = STATUS.find(fields)?;
+/// `Ok(None)`: a record we know but that is no delivery (address probes);
+/// `Err`: why the line is skipped.
+fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Result<Option<Attempt>, Skip> {
+    let (rcpt, fields) = address(&rest[3..]).ok_or(Skip::UnknownForm)?;
+    let status_at = STATUS.find(fields).ok_or(Skip::UnknownForm)?;
     let (head, tail) = (&fields[..status_at], &fields[status_at + 7..]);
     let word_end = tail
         .iter()
@@ -317,12 +318,14 @@ fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Optio
         b"sent" => AttemptStatus::Sent,
         b"deferred" | b"SOFTBOUNCE" => AttemptStatus::Deferred,
         b"bounced" => AttemptStatus::Bounced,
-        b"deliverable" | b"undeliverable" | b"undeliverable-but-not-cached" => return Some(None),
-        _ => return None,
+        b"deliverable" | b"undeliverable" | b"undeliverable-but-not-cached" => return Ok(None),
+        _ => return Err(Skip::UnknownForm),
     };
     if rcpt.is_empty() {
-        return Some(None);
+        return Ok(None);
     }
+    let rcpt = crate::address::normalize(rcpt).map_err(Skip::InvalidAddress)?;
+    let rcpt = &*rcpt;
     let after = &tail[word_end..];
     let text = match memchr::memchr(b'(', after) {
         Some(open) => {
@@ -338,7 +341,7 @@ fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Optio
     let relay = relay_host.filter(|h| !h.is_empty() && h.len() < relay_field.len());
     let scope = scope(daemon, relay_field, on_this_host);
     if status == AttemptStatus::Sent {
-        return Some(Some(Attempt::new(AttemptParts {
+        return Ok(Some(Attempt::new(AttemptParts {
             rcpt,
             status,
             scope,
@@ -351,7 +354,7 @@ fn parse_delivery(daemon: &[u8], rest: &[u8], ctx: &LineContext) -> Option<Optio
     let dsn = field(head, b"dsn=").and_then(Status::parse);
     let c = crate::parse::verdicts::classify(&ctx.classifier, remote_reply(text), dsn);
     let mut status_buf = [0u8; 16];
-    Some(Some(Attempt::new(AttemptParts {
+    Ok(Some(Attempt::new(AttemptParts {
         rcpt,
         status,
         scope,

@@ -4,8 +4,10 @@
 //! - `schema`: always `"bouncectl.report/v1"`.
 //! - `inputs[]`: `path`, detected `format`, `lines` read, `events` (lines that
 //!   carried a delivery fact), `skipped` lines and `skipped_by` reason
-//!   (`other_program`, `unknown_form`, `unrecognized`), `error` if it could not
-//!   be read to the end.
+//!   (`other_program`, `unknown_form`, `unrecognized`, and `invalid_address`
+//!   when there were records whose recipient is not an address: not UTF-8, a
+//!   control character, longer than RFC 5321 allows; never suppressed),
+//!   `error` if it could not be read to the end.
 //! - `period.first` / `period.last`: RFC 3339 UTC times of the first and last
 //!   event, `null` without events.
 //! - `deliveries`: `total` (= delivered + hard + soft + block + pending),

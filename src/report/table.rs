@@ -402,15 +402,26 @@ fn render_table(r: &Report, color: bool) -> Vec<u8> {
         // A report from the state (`bouncectl report`) reads no log.
         return out.into_bytes();
     }
-    let mut t = new_table(&["input", "format", "lines", "events", "skipped"]);
+    // Records whose recipient is no address (among the skipped) get a
+    // column of their own when there are any.
+    let invalid = r.inputs.iter().any(|i| i.skipped_by.invalid_address > 0);
+    let mut header = vec!["input", "format", "lines", "events", "skipped"];
+    if invalid {
+        header.push("not addresses");
+    }
+    let mut t = new_table(&header);
     for i in &r.inputs {
-        t.add_row(vec![
+        let mut row = vec![
             Cell::new(truncate(&i.path, 40)),
             Cell::new(&i.format),
             Cell::new(thousands(i.lines)),
             Cell::new(thousands(i.events)),
             Cell::new(thousands(i.skipped)),
-        ]);
+        ];
+        if invalid {
+            row.push(Cell::new(thousands(i.skipped_by.invalid_address)));
+        }
+        t.add_row(row);
     }
     right(&mut t, 2);
     section(&mut out, "Inputs", &t);

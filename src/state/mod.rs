@@ -195,6 +195,10 @@ pub struct InputMark {
     pub last_seen: i64,
 }
 
+/// What [`Store::each_suppressed`] calls for each suppressed address: the
+/// address, and what suppressed it with its reason (`None`: no trigger).
+pub type SuppressedVisit<'v> = dyn FnMut(&str, Option<(Cause, Option<&str>)>) + 'v;
+
 /// Where an address stands in the store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddressRecord {
@@ -387,6 +391,22 @@ pub trait Store {
     /// Suppressed addresses (suppressed from `since` on), and at-risk ones
     /// if asked (last bounce from `since` on), by address.
     fn list(&mut self, since: Option<i64>, include_at_risk: bool) -> Result<Vec<AddressRecord>>;
+    /// Every suppressed address, one at a time and in no order, with what
+    /// suppressed it (`None`: no trigger stored) and its reason: a pass over
+    /// the whole list that never holds it (`filter` of a large send list
+    /// against a large state). The backends stream the rows; this default
+    /// goes through [`Store::list`].
+    fn each_suppressed(&mut self, visit: &mut SuppressedVisit<'_>) -> Result<()> {
+        for r in self.list(None, false)? {
+            if r.status == Status::Suppressed {
+                visit(
+                    &r.address,
+                    r.trigger.as_ref().map(|t| (t.class, t.reason.as_deref())),
+                );
+            }
+        }
+        Ok(())
+    }
     /// The addresses suppressed by a hard bounce that have a delivery
     /// stored after it ([`Contradiction`]), by address (bytewise).
     fn contradicted(&mut self) -> Result<Vec<Contradiction>>;

@@ -10,8 +10,8 @@
 
 use super::{
     AddressEvent, AddressRecord, Contradiction, Counts, CountsQuery, DeferralRow, DeliveryRow, History,
-    InputMark, Pruned, Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, Violation,
-    CONTRADICTED_SQL,
+    InputMark, Pruned, Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, SuppressedVisit,
+    Violation, CONTRADICTED_SQL,
 };
 use crate::model::Class;
 use crate::suppression::{Cause, Status, StoredOutcome, Trigger};
@@ -1156,6 +1156,35 @@ impl Store for SqliteStore {
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
         drop(stmt);
         rows.map_err(|e| self.err(e))
+    }
+
+    fn each_suppressed(&mut self, visit: &mut SuppressedVisit<'_>) -> Result<()> {
+        // The trigger as `address_from` reads it: a class, an id and a time.
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT address, class, reason, trigger_id IS NOT NULL AND trigger_ts IS NOT NULL \
+                 FROM addresses WHERE status = 'suppressed'",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        loop {
+            let row = match rows.next() {
+                Ok(Some(row)) => row,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(self.err(e)),
+            };
+            let read = || -> rusqlite::Result<(String, Option<String>, Option<String>, bool)> {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            };
+            let (address, class, reason, has_trigger) = read().map_err(|e| self.err(e))?;
+            let trigger = class
+                .as_deref()
+                .and_then(Cause::parse)
+                .filter(|_| has_trigger)
+                .map(|c| (c, reason.as_deref()));
+            visit(&address, trigger);
+        }
     }
 
     fn contradicted(&mut self) -> Result<Vec<Contradiction>> {

@@ -91,13 +91,18 @@ fn binary_garbage_nul_bytes_and_invalid_utf8_are_skipped_and_counted() {
 #[test]
 fn invalid_utf8_inside_a_delivery_line_keeps_the_delivery() {
     let dir = tempfile::tempdir().unwrap();
-    let line = b"Nov 21 09:00:00 mx postfix/smtp[9]: 9A9B9C9D9E: to=<caf\xe9@example.org>, relay=mx.example.org[192.0.2.10]:25, delay=1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.10] said: 550 5.1.1 <caf\xe9@example.org>: unknown \xff user (in reply to RCPT TO command))";
+    // Invalid UTF-8 in the reply keeps the delivery; in the recipient it
+    // makes the record one whose recipient is no address (issue 15, item 4:
+    // replacing the byte would merge distinct addresses).
+    let line = b"Nov 21 09:00:00 mx postfix/smtp[9]: 9A9B9C9D9E: to=<cafe@example.org>, relay=mx.example.org[192.0.2.10]:25, delay=1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.10] said: 550 5.1.1 <caf\xe9@example.org>: unknown \xff user (in reply to RCPT TO command))";
+    let bad = b"Nov 21 09:00:01 mx postfix/smtp[9]: 9A9B9C9D9F: to=<caf\xe9@example.org>, relay=mx.example.org[192.0.2.10]:25, delay=1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.10] said: 550 5.1.1 unknown user (in reply to RCPT TO command))";
     let path = dir.path().join("utf8.log");
-    std::fs::write(&path, [&line[..], b"\n"].concat()).unwrap();
+    std::fs::write(&path, [&line[..], b"\n", bad, b"\n"].concat()).unwrap();
     let (code, r, err) = analyze(&path);
     assert_eq!(code, 0, "{err}");
     assert_eq!(r["deliveries"]["hard"], 1);
     assert_eq!(r["by_domain"][0]["key"], "example.org");
+    assert_eq!(r["inputs"][0]["skipped_by"]["invalid_address"], 1);
 }
 
 #[test]
@@ -237,7 +242,7 @@ fn messages_out_of_time_order_and_duplicated_lines_change_nothing() {
 }
 
 #[test]
-fn quoted_uppercase_idn_and_utf8_addresses_are_counted_lowercased() {
+fn quoted_uppercase_idn_and_utf8_addresses_are_counted_in_their_normal_form() {
     let dir = tempfile::tempdir().unwrap();
     let rcpts = [
         r#""john smith, jr."@example.org"#,
@@ -264,7 +269,11 @@ fn quoted_uppercase_idn_and_utf8_addresses_are_counted_lowercased() {
         .map(|d| d["key"].as_str().unwrap())
         .collect();
     domains.sort();
-    assert_eq!(domains, ["example.org", "exämple.de", "xn--bcher-kva.example"]);
+    // Domains in their normal form: IDNA A-labels (issue 15, item 2).
+    assert_eq!(
+        domains,
+        ["example.org", "xn--bcher-kva.example", "xn--exmple-cua.de"]
+    );
 }
 
 /// A write that fails half way (here the file-size limit, which fails a

@@ -1,5 +1,6 @@
 //! Integration tests: the real `bouncectl` binary on the files in `fixtures/`.
 
+mod addresses;
 mod analyze;
 mod classify;
 mod completions;

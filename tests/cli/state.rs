@@ -23,7 +23,7 @@ const NOW: &str = "2026-12-01T00:00:00Z";
 
 /// Where a test keeps its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
+pub(crate) enum Backend {
     Sqlite,
     Postgres,
 }
@@ -48,7 +48,7 @@ fn pg_admin() -> Option<String> {
 }
 
 /// The backends to run on: SQLite always, PostgreSQL when there is a server.
-fn backends() -> Vec<Backend> {
+pub(crate) fn backends() -> Vec<Backend> {
     let mut all = vec![Backend::Sqlite];
     if pg_admin().is_some() {
         all.push(Backend::Postgres);
@@ -71,14 +71,14 @@ fn with_db(url: &str, db: &str) -> String {
 
 /// One test's state: an SQLite file, or a PostgreSQL database of its own
 /// (dropped when the test ends).
-struct State {
+pub(crate) struct State {
     backend: Backend,
     spec: String,
     db: Option<(String, String)>,
 }
 
 impl State {
-    fn new(backend: Backend, dir: &Path, name: &str) -> State {
+    pub(crate) fn new(backend: Backend, dir: &Path, name: &str) -> State {
         match backend {
             Backend::Sqlite => State {
                 backend,

@@ -141,10 +141,9 @@ impl<'c, 'a> Doc<'c, 'a> {
     /// Counts the current record as skipped; the first one in no known form
     /// is kept (with its line) for the warning and `--strict`.
     pub fn skip(&mut self, skip: Skip) {
-        self.out.skipped.add(skip);
-        if skip != Skip::OtherProgram && self.out.first_unknown.is_none() {
-            let text = line_text(self.bytes, self.line);
-            self.out.first_unknown = Some((self.line, skip, text[..text.len().min(200)].to_vec()));
+        let first = self.out.first_unknown.is_none();
+        self.out.skip(self.line, skip, line_text(self.bytes, self.line));
+        if first && self.out.first_unknown.is_some() {
             self.line_snippet = true;
         }
     }
@@ -185,11 +184,12 @@ impl<'c, 'a> Doc<'c, 'a> {
 
     /// A successful delivery.
     pub fn delivered(&mut self, ts: Option<i64>, msg: MsgId, rcpt: &str) {
-        let Some(rcpt) = address(rcpt) else {
-            return self.skip(Skip::UnknownForm);
+        let rcpt = match address(rcpt) {
+            Ok(rcpt) => rcpt,
+            Err(skip) => return self.skip(skip),
         };
         let attempt = Attempt::new(AttemptParts {
-            rcpt: rcpt.as_bytes(),
+            rcpt: &rcpt,
             status: AttemptStatus::Sent,
             scope: Scope::Outbound,
             relay: None,
@@ -202,8 +202,9 @@ impl<'c, 'a> Doc<'c, 'a> {
 
     /// A failure (`AttemptStatus::Bounced`) or a deferral.
     pub fn failed(&mut self, ts: Option<i64>, msg: MsgId, rcpt: &str, f: Failure<'_>) {
-        let Some(rcpt) = address(rcpt) else {
-            return self.skip(Skip::UnknownForm);
+        let rcpt = match address(rcpt) {
+            Ok(rcpt) => rcpt,
+            Err(skip) => return self.skip(skip),
         };
         // A deferral is never hard, whatever the record it came in says.
         let esp = match (f.status, f.esp.class) {
@@ -215,7 +216,7 @@ impl<'c, 'a> Doc<'c, 'a> {
         };
         let (verdict, status_code) = decide(self.ctx, f.text, f.status_field, esp);
         let attempt = Attempt::new(AttemptParts {
-            rcpt: rcpt.as_bytes(),
+            rcpt: &rcpt,
             status: f.status,
             scope: Scope::Outbound,
             relay: None,
@@ -244,22 +245,22 @@ impl<'c, 'a> Doc<'c, 'a> {
     /// The ESP refused to send to an address it had suppressed already.
     pub fn suppressed(&mut self, ts: Option<i64>, msg: MsgId, rcpt: &str, cause: SuppressCause) {
         match address(rcpt) {
-            Some(rcpt) => self.push(ts, msg, EventKind::EspSuppressed { rcpt, cause }),
-            None => self.skip(Skip::UnknownForm),
+            Ok(rcpt) => self.push(ts, msg, EventKind::EspSuppressed { rcpt, cause }),
+            Err(skip) => self.skip(skip),
         }
     }
 
     pub fn complaint(&mut self, ts: Option<i64>, msg: MsgId, rcpt: &str) {
         match address(rcpt) {
-            Some(rcpt) => self.push(ts, msg, EventKind::Complaint { rcpt }),
-            None => self.skip(Skip::UnknownForm),
+            Ok(rcpt) => self.push(ts, msg, EventKind::Complaint { rcpt }),
+            Err(skip) => self.skip(skip),
         }
     }
 
     pub fn unsubscribe(&mut self, ts: Option<i64>, msg: MsgId, rcpt: &str) {
         match address(rcpt) {
-            Some(rcpt) => self.push(ts, msg, EventKind::Unsubscribe { rcpt }),
-            None => self.skip(Skip::UnknownForm),
+            Ok(rcpt) => self.push(ts, msg, EventKind::Unsubscribe { rcpt }),
+            Err(skip) => self.skip(skip),
         }
     }
 
@@ -319,15 +320,22 @@ pub fn reply_text(text: &str) -> &str {
 }
 
 /// A recipient address from an export: trimmed, a `Name <addr>` wrapper
-/// removed, lower-cased. `None` when nothing is left.
-pub fn address(raw: &str) -> Option<Box<str>> {
+/// removed, in its normal form ([`crate::address`]). `Err` says how the
+/// record is skipped: nothing left is a record in no known form; text that
+/// is no address is counted as such.
+pub fn address(raw: &str) -> Result<Box<str>, Skip> {
     let t = raw.trim();
     let t = match (t.rfind('<'), t.ends_with('>')) {
         (Some(open), true) => &t[open + 1..t.len() - 1],
         _ => t,
     };
     let t = t.trim();
-    (!t.is_empty()).then(|| t.to_lowercase().into_boxed_str())
+    if t.is_empty() {
+        return Err(Skip::UnknownForm);
+    }
+    crate::address::normalize_str(t)
+        .map(|a| a.into_owned().into_boxed_str())
+        .map_err(Skip::InvalidAddress)
 }
 
 /// A message id that fits [`MsgId`]: ids of up to 31 bytes as they are;
@@ -584,10 +592,18 @@ mod tests {
     fn addresses_and_ids() {
         assert_eq!(
             address(" John <John@Example.com> ").as_deref(),
-            Some("john@example.com")
+            Ok("john@example.com")
         );
-        assert_eq!(address("a@b").as_deref(), Some("a@b"));
-        assert_eq!(address("  "), None);
+        assert_eq!(address("a@b").as_deref(), Ok("a@b"));
+        assert_eq!(address("  "), Err(Skip::UnknownForm));
+        assert_eq!(
+            address("a@Bücher.example").as_deref(),
+            Ok("a@xn--bcher-kva.example")
+        );
+        assert_eq!(
+            address("a\u{1b}@x"),
+            Err(Skip::InvalidAddress(crate::address::Invalid::Control))
+        );
         let long = "0102018e1f3a2b01-5d6e7f87-4c1d-9e2f-a1b2c3d40001-000000";
         let other = "0102018e1f3a2b01-5d6e7f87-4c1d-9e2f-a1b2c3d40002-000000";
         assert_eq!(msg_id(long).as_bytes().len(), 31);

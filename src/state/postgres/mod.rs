@@ -34,8 +34,8 @@
 
 use super::{
     AddressEvent, AddressRecord, Contradiction, Counts, CountsQuery, DeferralRow, DeliveryRow, History,
-    InputMark, Pruned, Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, Violation,
-    CONTRADICTED_SQL,
+    InputMark, Pruned, Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, SuppressedVisit,
+    Violation, CONTRADICTED_SQL,
 };
 use crate::model::Class;
 use crate::suppression::{Cause, Status, StoredOutcome, Trigger};
@@ -1194,6 +1194,32 @@ impl Store for PgStore {
             rows.iter().map(|r| self.address_from(r)).collect::<Result<_>>()?;
         list.sort_by(|a, b| a.address.cmp(&b.address));
         Ok(list)
+    }
+
+    fn each_suppressed(&mut self, visit: &mut SuppressedVisit<'_>) -> Result<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        self.flush()?;
+        // Rows as they arrive: the list is never held whole.
+        let sql = "SELECT address, class, reason, trigger_id IS NOT NULL AND trigger_ts IS NOT NULL \
+                   FROM addresses WHERE status = 'suppressed'";
+        let client = &mut self.client;
+        let streamed = (|| -> std::result::Result<(), postgres::Error> {
+            let mut rows = client.query_raw(sql, std::iter::empty::<i64>())?;
+            while let Some(row) = rows.next()? {
+                let address: String = row.try_get(0)?;
+                let class: Option<String> = row.try_get(1)?;
+                let reason: Option<String> = row.try_get(2)?;
+                let has_trigger: bool = row.try_get(3)?;
+                let trigger = class
+                    .as_deref()
+                    .and_then(Cause::parse)
+                    .filter(|_| has_trigger)
+                    .map(|c| (c, reason.as_deref()));
+                visit(&address, trigger);
+            }
+            Ok(())
+        })();
+        streamed.map_err(|e| self.err(e))
     }
 
     fn contradicted(&mut self) -> Result<Vec<Contradiction>> {
