@@ -153,6 +153,52 @@ fn clock_for(opened: &input::Opened, opts: &ReadOptions) -> SyslogClock {
     }
 }
 
+/// A warning when the year of a log's syslog dates (which have none) was
+/// taken from the file's modification time and that time does not fit the
+/// dates: a log is written as its lines are, so its last line is dated the
+/// day of its modification time. A last line days older than that time
+/// means a copy or an archive (the time is the copy's), and a first line
+/// more than eleven months older means the guess may be a year off; either
+/// way only `--year` can say.
+fn year_guess_note(opened: &input::Opened, clock: &SyslogClock, head: &[u8]) -> Option<String> {
+    let mtime = opened.mtime?;
+    let first = head
+        .split(|&c| c == b'\n')
+        .find_map(|line| match leading_time(line)?.0 {
+            LineTime::Syslog(t) => Some(clock.resolve(t)),
+            LineTime::Rfc3339(_) => None,
+        })?;
+    let last = opened.last_syslog_time.map(|t| clock.resolve(t));
+    let year =
+        |ts: i64| jiff::Timestamp::from_second(ts).map_or(0, |t| t.to_zoned(jiff::tz::TimeZone::UTC).year());
+    const DAY: i64 = 86_400;
+    let why = if let Some(last) = last.filter(|&last| mtime - last > COPIED_AFTER_DAYS * DAY) {
+        format!(
+            "its last line is {} days older than the file's modification time (a copy or an archive?)",
+            (mtime - last) / DAY
+        )
+    } else if mtime - first > GUESS_SPAN_DAYS * DAY {
+        format!(
+            "its first line is {} days older than the file's modification time",
+            (mtime - first) / DAY
+        )
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{}: its dates have no year and were read as {} from the file's modification time, but {why}: \
+         give --year YEAR (the year of its last line) if that is not right",
+        opened.name,
+        year(last.unwrap_or(first)),
+    ))
+}
+
+/// A log's last line is written when the file is: more days between them
+/// than time zones explain, and the file was copied (see [`year_guess_note`]).
+const COPIED_AFTER_DAYS: i64 = 2;
+/// Eleven months: a log this long may cross a year the guess cannot see.
+const GUESS_SPAN_DAYS: i64 = 335;
+
 /// How much of each input is read ahead to recognise its format and time.
 const HEAD: u64 = 64 << 10;
 
@@ -213,7 +259,12 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
         let mut opened = input::open_with(source, opts.year.is_some())?;
         let clock = clock_for(&opened, opts);
         let mut head = Vec::with_capacity(HEAD as usize);
-        let rest: Box<dyn Read + Send> = match opened.reader.by_ref().take(HEAD).read_to_end(&mut head) {
+        let read_ahead = opened.reader.by_ref().take(HEAD).read_to_end(&mut head);
+        let notes: Vec<String> = match opts.year {
+            None => year_guess_note(&opened, &clock, &head).into_iter().collect(),
+            Some(_) => Vec::new(),
+        };
+        let rest: Box<dyn Read + Send> = match read_ahead {
             Ok(_) => opened.reader,
             Err(e) => Box::new(Failed(Some(e))),
         };
@@ -242,7 +293,7 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
             first,
             identity,
             plan: None,
-            notes: Vec::new(),
+            notes,
         });
     }
     // Stable: inputs without a timestamp keep their place after the others.

@@ -282,3 +282,32 @@ fn a_line_over_1_mib_is_skipped_counted_and_named() {
         }
     }
 }
+
+/// Issue 17, item 10: a year guessed from a modification time that does not
+/// fit the dates (a copy, an archive) is said, naming `--year`; a log whose
+/// last line is of its modification day, or `--year`, says nothing.
+#[test]
+fn a_year_guessed_from_a_copy_s_modification_time_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("copied.log");
+    std::fs::copy(root().join("fixtures/postfix/outcomes.log"), &log).unwrap();
+    let warnings = |mtime: i64, extra: &[&str]| {
+        filetime::set_file_mtime(&log, filetime::FileTime::from_unix_time(mtime, 0)).unwrap();
+        let (code, _, err) = run(bouncectl().args(["analyze", "--no-state"]).args(extra).arg(&log));
+        assert_eq!(code, 0, "{err}");
+        err
+    };
+    // 2026-11-20 09:00 UTC: written when its last line (Nov 20 08:17) was.
+    assert_eq!(warnings(1_795_165_200, &[]), "");
+    // 2026-12-05 09:00 UTC: copied two weeks later.
+    let err = warnings(1_796_461_200, &[]);
+    assert!(
+        err.contains(
+            "copied.log: its dates have no year and were read as 2026 from the file's modification time, \
+             but its last line is 15 days older than the file's modification time (a copy or an archive?): \
+             give --year YEAR"
+        ),
+        "{err}"
+    );
+    assert_eq!(warnings(1_796_461_200, &["--year", "2026"]), "");
+}
