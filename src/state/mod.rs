@@ -387,6 +387,21 @@ pub trait Store {
     /// Suppressed addresses (suppressed from `since` on), and at-risk ones
     /// if asked (last bounce from `since` on), by address.
     fn list(&mut self, since: Option<i64>, include_at_risk: bool) -> Result<Vec<AddressRecord>>;
+    /// [`Store::list`] one record at a time, in the same order, so that an
+    /// export of millions of addresses holds one at a time; stops at the
+    /// first error of `visit` (the caller's own, such as a full disk, hence
+    /// `anyhow`). By default it collects the list first.
+    fn each_listed(
+        &mut self,
+        since: Option<i64>,
+        include_at_risk: bool,
+        visit: &mut dyn FnMut(AddressRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        for record in self.list(since, include_at_risk)? {
+            visit(record)?;
+        }
+        Ok(())
+    }
     /// The addresses suppressed by a hard bounce that have a delivery
     /// stored after it ([`Contradiction`]), by address (bytewise).
     fn contradicted(&mut self) -> Result<Vec<Contradiction>>;
