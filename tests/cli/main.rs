@@ -10,6 +10,7 @@ mod formats_out;
 mod genlog;
 mod hostile;
 mod html;
+mod output_files;
 mod readme;
 mod state;
 mod util;
