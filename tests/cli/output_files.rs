@@ -169,8 +169,9 @@ fn issue15_out_writes_into_a_fifo_or_a_descriptor_in_place() {
 }
 
 /// Item 6: `--out /dev/stdout` writes to stdout (a pipe here) and leaves the
-/// system's /dev/stdout a link. Not run against the old binary: as root it
-/// replaced /dev/stdout with a regular file.
+/// system's /dev/stdout a link; `--out /dev/null` leaves /dev/null a device.
+/// Not run against the old binary: as root it replaced both with regular
+/// files.
 #[test]
 fn issue15_out_dev_stdout_is_stdout() {
     let out = suppress("txt", &["--out", "/dev/stdout"]);
@@ -180,6 +181,11 @@ fn issue15_out_dev_stdout_is_stdout() {
         .expect("/dev/stdout")
         .file_type();
     assert!(kind.is_symlink() || kind.is_char_device(), "{kind:?}");
+    assert!(suppress("txt", &["--out", "/dev/null"]).is_empty());
+    let kind = std::fs::symlink_metadata("/dev/null")
+        .expect("/dev/null")
+        .file_type();
+    assert!(kind.is_char_device(), "{kind:?}");
 }
 
 /// Item 6: a link is followed: its regular file is replaced atomically, and
