@@ -169,7 +169,7 @@ pub fn settings(
 pub fn emit(report: &Report, eff: &Effective, out: Option<&std::path::Path>) -> Result<()> {
     let color = use_color(
         eff.color.value,
-        out.is_none() && std::io::stdout().is_terminal(),
+        out.is_none() && output::stdout_is_terminal(),
         std::env::var_os("NO_COLOR").is_some(),
         std::env::var_os("TERM").is_some_and(|t| t == "dumb"),
     );

@@ -452,12 +452,11 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
         w.flush().context("cannot write the list")?;
         outcome
     } else {
-        let mut outcome = None;
-        output::write_atomic_with(&args.out, Some(0o600), |w| {
-            outcome = Some(run_filter(w)?);
-            Ok(())
-        })?;
-        outcome.unwrap_or_default()
+        // Written as it is made; the old file stays until the commit.
+        let mut out = output::create(&args.out, Some(0o600))?;
+        let outcome = run_filter(&mut out)?;
+        out.commit()?;
+        outcome
     };
     if !global.quiet {
         let dropped: u64 = outcome.dropped.values().sum();

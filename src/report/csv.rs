@@ -33,13 +33,9 @@ pub const HEADER: [&str; 10] = [
     "bounce_rate",
 ];
 
-/// A cell that a spreadsheet will not take for a formula.
-pub fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
+/// A cell that a spreadsheet will not take for a formula (the one guard
+/// that the suppression list's csv uses too).
+pub use crate::output::spreadsheet_cell as defuse;
 
 impl Render for CsvFormat {
     fn render(&self, r: &Report) -> Vec<u8> {

@@ -407,6 +407,22 @@ pub trait Store {
         }
         Ok(())
     }
+
+    /// [`Store::list`] one record at a time, in the same order, so that an
+    /// export of millions of addresses holds one at a time; stops at the
+    /// first error of `visit` (the caller's own, such as a full disk, hence
+    /// `anyhow`). By default it collects the list first.
+    fn each_listed(
+        &mut self,
+        since: Option<i64>,
+        include_at_risk: bool,
+        visit: &mut dyn FnMut(AddressRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        for record in self.list(since, include_at_risk)? {
+            visit(record)?;
+        }
+        Ok(())
+    }
     /// The addresses suppressed by a hard bounce that have a delivery
     /// stored after it ([`Contradiction`]), by address (bytewise).
     fn contradicted(&mut self) -> Result<Vec<Contradiction>>;

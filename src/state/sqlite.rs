@@ -1187,6 +1187,32 @@ impl Store for SqliteStore {
         }
     }
 
+    fn each_listed(
+        &mut self,
+        since: Option<i64>,
+        include_at_risk: bool,
+        visit: &mut dyn FnMut(AddressRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ADDRESS_SELECT} \
+                 WHERE (a.status = 'suppressed' AND (?1 IS NULL OR a.trigger_ts >= ?1)) \
+                 OR (?2 AND a.status = 'at_risk' AND (?1 IS NULL OR a.last_seen >= ?1)) ORDER BY a.address"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![since, include_at_risk])
+            .map_err(|e| self.err(e))?;
+        loop {
+            match rows.next().and_then(|row| row.map(address_from).transpose()) {
+                Ok(Some(record)) => visit(record)?,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(self.err(e).into()),
+            }
+        }
+    }
+
     fn contradicted(&mut self) -> Result<Vec<Contradiction>> {
         let mut stmt = self
             .conn
