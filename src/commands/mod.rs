@@ -97,7 +97,8 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<Exit> {
 }
 
 /// Opens the state `--state` names (else the default path): a PostgreSQL
-/// database for a `postgres://` URL, else an SQLite file. `create`: make it
+/// database for a `postgres://` URL or a libpq `key=value` connection
+/// string, else an SQLite file. `create`: make it
 /// when missing (commands that record); the others need one to exist.
 pub fn open_state(opts: &StateOpts, create: bool) -> Result<Box<dyn crate::state::Store>> {
     let lock_timeout = std::time::Duration::from_secs(opts.lock_timeout);
@@ -105,7 +106,7 @@ pub fn open_state(opts: &StateOpts, create: bool) -> Result<Box<dyn crate::state
         .state
         .as_deref()
         .and_then(|p| p.to_str())
-        .filter(|s| crate::state::postgres::is_url(s))
+        .filter(|s| crate::state::postgres::is_postgres(s))
     {
         let store = crate::state::postgres::PgStore::open(
             url,

@@ -12,4 +12,5 @@ mod hostile;
 mod html;
 mod readme;
 mod state;
+mod state_open;
 mod util;

@@ -50,7 +50,7 @@ mod connect;
 mod schema;
 
 use connect::config_for;
-pub use connect::{is_url, pgpass_lookup, redact};
+pub use connect::{is_postgres, is_url, pgpass_lookup, redact};
 use schema::MIGRATIONS;
 
 /// `text` cannot hold NUL.
