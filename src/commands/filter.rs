@@ -10,7 +10,7 @@
 //! ignored), else, when no header matches and a cell of the first row holds
 //! an `@`, that column of a list without header.
 
-use super::{open_state, Exit, Global, UsageError};
+use super::{open_state_read_only, Exit, Global, UsageError};
 use crate::cli::FilterArgs;
 use crate::model::Class;
 use crate::output;
@@ -240,7 +240,7 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
     };
     let data = std::fs::read(&args.list)
         .with_context(|| format!("{}: cannot read the send list", args.list.display()))?;
-    let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
+    let mut store = open_state_read_only(&super::state_opts(&args.state, global)?)?;
     let suppressed: HashMap<String, (String, String)> = store
         .list(None, false)?
         .into_iter()

@@ -17,7 +17,7 @@
 //! the address on its list, `host`, `suppressed_here`). With `signal` events
 //! `suppressed.class` may be `complaint`, `unsubscribe` or `esp-suppressed`.
 
-use super::{open_state, Exit, Global};
+use super::{open_state_read_only, Exit, Global};
 use crate::cli::{HistoryArgs, HistoryFormat};
 use crate::output::sanitize;
 use crate::parse::timestamp::format_rfc3339;
@@ -105,7 +105,7 @@ impl Item<'_> {
 
 pub fn run(args: HistoryArgs, global: &Global) -> Result<Exit> {
     let address = args.address.trim().trim_matches(['<', '>']).to_lowercase();
-    let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
+    let mut store = open_state_read_only(&super::state_opts(&args.state, global)?)?;
     let history = store.history(&address)?;
     let bytes = match args.format {
         HistoryFormat::Json => json(&address, &history),

@@ -101,6 +101,17 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<Exit> {
 /// string, else an SQLite file. `create`: make it
 /// when missing (commands that record); the others need one to exist.
 pub fn open_state(opts: &StateOpts, create: bool) -> Result<Box<dyn crate::state::Store>> {
+    open_state_as(opts, create, false)
+}
+
+/// [`open_state`] for the commands that only read (exports, `report`,
+/// `history`, `filter`): an SQLite state is opened read-only and nothing is
+/// written next to it, so that they work on a read-only file or directory.
+pub fn open_state_read_only(opts: &StateOpts) -> Result<Box<dyn crate::state::Store>> {
+    open_state_as(opts, false, true)
+}
+
+fn open_state_as(opts: &StateOpts, create: bool, read_only: bool) -> Result<Box<dyn crate::state::Store>> {
     let lock_timeout = std::time::Duration::from_secs(opts.lock_timeout);
     if let Some(url) = opts
         .state
@@ -125,7 +136,11 @@ pub fn open_state(opts: &StateOpts, create: bool) -> Result<Box<dyn crate::state
     };
     let store = crate::state::sqlite::SqliteStore::open(
         &path,
-        crate::state::sqlite::OpenOptions { create, lock_timeout },
+        crate::state::sqlite::OpenOptions {
+            create,
+            lock_timeout,
+            read_only,
+        },
     )?;
     Ok(Box::new(store))
 }

@@ -4,6 +4,19 @@
 //! transaction whose lock makes a second run wait (`busy_timeout`) or fail
 //! with a clear message. A file that is not ours is never written to.
 //!
+//! The read-only commands open the state read-only (`OpenOptions::read_only`):
+//! they never migrate, switch journal modes or create anything. A read-only
+//! SQLite connection to a WAL database still creates the `-wal` and `-shm`
+//! files when they are missing, and cannot remove them when it closes; made
+//! with the database's mode, those of a 0400 state would then stop every
+//! later writer ("attempt to write a readonly database"), and in a read-only
+//! directory they cannot be made at all. So a state whose place this user (or
+//! the file's owner, by its mode bits: root ignores them) cannot write, and
+//! whose WAL is missing or empty (nothing committed lies outside the main
+//! file), is opened `immutable=1`: read as the snapshot it is, without locks
+//! or side files. Anything else (a writable place, or a WAL with content) is
+//! opened `mode=ro` through the shared memory, as SQLite means it.
+//!
 //! The SQL is kept portable (upserts with `ON CONFLICT`, no SQLite-only
 //! functions in queries): the PostgreSQL store (`super::postgres`) follows it
 //! table by table and column by column.
@@ -182,6 +195,10 @@ pub struct OpenOptions {
     pub create: bool,
     /// How long to wait for another run's lock.
     pub lock_timeout: Duration,
+    /// Open for reading only (exports, reports, history): nothing is
+    /// written, not even a migration or the WAL side files (see the module
+    /// documentation).
+    pub read_only: bool,
 }
 
 pub struct SqliteStore {
@@ -234,6 +251,70 @@ fn create_private(path: &Path, location: &str) -> Result<()> {
     }
 }
 
+/// Whether this user may write `path` and create files next to it, and the
+/// owners of both may too (their mode bits: root, to whom `access` always
+/// says yes, must not leave a 0400 state's owner side files it cannot
+/// write).
+fn place_writable(path: &Path) -> bool {
+    let writable = |p: &Path| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            match std::fs::metadata(p) {
+                Ok(meta) if meta.permissions().mode() & 0o200 != 0 => {
+                    rustix::fs::access(p, rustix::fs::Access::WRITE_OK).is_ok()
+                }
+                _ => false,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            std::fs::metadata(p).is_ok_and(|m| !m.permissions().readonly())
+        }
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    writable(path) && writable(dir)
+}
+
+/// Whether the state's WAL (`PATH-wal`) is missing or empty: then every
+/// committed transaction is in the main file.
+fn wal_is_empty(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    match std::fs::metadata(&wal) {
+        Ok(meta) => meta.len() == 0,
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
+/// `path` as an SQLite URI (`file:...`), every byte but the plainest
+/// escaped so that no `?`, `#` or `%` of a file name is read as URI syntax.
+fn file_uri(path: &Path) -> String {
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    };
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().into_owned().into_bytes();
+    let mut uri = String::from(if bytes.starts_with(b"/") {
+        "file://"
+    } else {
+        "file:"
+    });
+    for b in bytes {
+        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
 impl SqliteStore {
     /// Opens (or creates) the state at `path`, checking that an existing file
     /// is a bouncectl state before writing anything to it, and brings its
@@ -275,6 +356,9 @@ impl SqliteStore {
             }
             Err(e) => return Err(io("cannot access the state file")(e)),
         }
+        if options.read_only {
+            return SqliteStore::open_read_only(path, location, options.lock_timeout);
+        }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| map_err(&location, e))?;
         let mut store = SqliteStore {
@@ -284,6 +368,43 @@ impl SqliteStore {
         };
         store.check_ours()?;
         store.setup(true)?;
+        Ok(store)
+    }
+
+    /// Opens an existing state for reading only: `immutable=1` when its
+    /// place cannot be written and its WAL holds nothing, else `mode=ro`
+    /// (module documentation). Never migrates: a state of an older version
+    /// is read as it is, a newer one is refused.
+    fn open_read_only(path: &Path, location: String, lock_timeout: Duration) -> Result<SqliteStore> {
+        let snapshot = !place_writable(path) && wal_is_empty(path);
+        let uri = format!(
+            "{}?{}",
+            file_uri(path),
+            if snapshot {
+                "mode=ro&immutable=1"
+            } else {
+                "mode=ro"
+            }
+        );
+        let flags =
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&uri, flags).map_err(|e| map_err(&location, e))?;
+        let store = SqliteStore {
+            conn,
+            location,
+            lock_timeout,
+        };
+        store.conn.busy_timeout(lock_timeout).map_err(|e| store.err(e))?;
+        let id: i32 = store
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| store.err(e))?;
+        if id != APPLICATION_ID {
+            return Err(StateError::Foreign {
+                path: store.location.clone(),
+            });
+        }
+        store.check_not_newer(MIGRATIONS.last().map_or(0, |m| m.0))?;
         Ok(store)
     }
 
@@ -1383,6 +1504,7 @@ mod tests {
         OpenOptions {
             create: true,
             lock_timeout: Duration::from_millis(200),
+            read_only: false,
         }
     }
 

@@ -77,3 +77,155 @@ fn config_masks_a_connection_string() {
         );
     }
 }
+
+/// Sets the mode bits of `path`.
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// What a read-only command may not change: the directory's entries, the
+/// state's size and modification time.
+fn footprint(state: &Path) -> (Vec<String>, u64, std::time::SystemTime) {
+    let meta = std::fs::metadata(state).expect("the state exists");
+    let dir = state.parent().expect("the state has a directory");
+    (entries(dir), meta.len(), meta.modified().expect("mtime"))
+}
+
+/// The user the state tests run the binary as: root ignores file modes, so
+/// as root (CI) the binary runs as `nobody` (uid and gid 65534, through
+/// `setpriv`), for whom a 0400 file or a 0500 directory is what it is to a
+/// real mail user; `None` when not root (the modes apply already) or when
+/// `setpriv` is missing (then only the footprint checks below hold).
+fn unprivileged() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let me = std::fs::metadata(fresh_dir("whoami"))
+        .expect("a test directory")
+        .uid();
+    let setpriv = std::process::Command::new("setpriv").arg("--version").output();
+    if me != 0 {
+        return None;
+    }
+    match setpriv {
+        Ok(out) if out.status.success() => Some(65_534),
+        _ => {
+            eprintln!("note: running as root without setpriv: the read-only state tests check only that nothing is written");
+            None
+        }
+    }
+}
+
+/// `bouncectl ARGS` as the [`unprivileged`] user when there is one.
+fn bouncectl_as(user: Option<u32>) -> assert_cmd::Command {
+    let Some(uid) = user else {
+        return bouncectl();
+    };
+    let mut cmd = assert_cmd::Command::new("setpriv");
+    cmd.current_dir(crate::util::root())
+        .env("TZ", "UTC")
+        .env("NO_COLOR", "1")
+        .env("XDG_STATE_HOME", fresh_dir("xdg-state"))
+        .env_remove("BOUNCECTL_THREADS")
+        .env_remove("BOUNCECTL_CONFIG")
+        .env(
+            "XDG_CONFIG_HOME",
+            crate::util::root().join("target/no-config-home"),
+        )
+        .arg(format!("--reuid={uid}"))
+        .arg(format!("--regid={uid}"))
+        .arg("--clear-groups")
+        .arg(assert_cmd::cargo::cargo_bin("bouncectl"));
+    cmd
+}
+
+/// A state made by `analyze` from the sample log, in a directory of its own
+/// that belongs to `user`.
+fn sample_state(what: &str, user: Option<u32>) -> std::path::PathBuf {
+    let top = fresh_dir(what);
+    let state = top.join("state/state.db");
+    std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+    if let Some(uid) = user {
+        std::os::unix::fs::chown(&top, Some(uid), Some(uid)).unwrap();
+        std::os::unix::fs::chown(state.parent().unwrap(), Some(uid), Some(uid)).unwrap();
+    }
+    analyze(&state, user);
+    state
+}
+
+/// `analyze` of the sample log into `state` must succeed.
+fn analyze(state: &Path, user: Option<u32>) {
+    let (code, _, err) = run(bouncectl_as(user)
+        .args(["--now", NOW, "analyze", "-q", "--state"])
+        .arg(state)
+        .arg(SAMPLE));
+    assert_eq!(code, 0, "analyze: {err}");
+}
+
+/// Runs every read-only command on `state`; each must succeed and show what
+/// the sample holds (its suppressed address, its hard bounces).
+fn read_everything(state: &Path, user: Option<u32>) {
+    let list = state.parent().unwrap().parent().unwrap().join("list.csv");
+    std::fs::write(&list, "email\ndave.old@yahoo.com\nkeep@example.com\n").unwrap();
+    for args in [
+        vec!["suppress"],
+        vec!["suppress", "--format", "json"],
+        vec!["report"],
+        vec!["history", "dave.old@yahoo.com"],
+        vec!["filter", "--out", "-", list.to_str().unwrap()],
+    ] {
+        let (code, out, err) = run(bouncectl_as(user)
+            .args(["--now", NOW])
+            .args(&args)
+            .arg("--state")
+            .arg(state));
+        assert_eq!(code, 0, "{args:?}: {err}");
+        let out = String::from_utf8_lossy(&out);
+        let want = match args[0] {
+            "filter" => "keep@example.com",
+            "report" => "hard bounces",
+            _ => "dave.old@yahoo.com",
+        };
+        assert!(out.contains(want), "{args:?}: {out}");
+        if args[0] == "filter" {
+            assert!(!out.contains("dave.old@yahoo.com"), "{out}");
+        }
+    }
+}
+
+/// Issue 15 item 9: on a read-only state (file 0400 in a 0500 directory)
+/// every read-only command works and writes nothing: no `-wal`/`-shm` file
+/// appears, the state's size and time stay; a writer after it (modes
+/// restored) still works. Root may write whatever the modes say, so as root
+/// the binary runs as `nobody` ([`unprivileged`]); the footprint check also
+/// shows that no write is even attempted.
+#[test]
+fn read_only_commands_work_and_write_nothing_on_a_read_only_state() {
+    let user = unprivileged();
+    let state = sample_state("ro-dir", user);
+    let dir = state.parent().unwrap().to_path_buf();
+    chmod(&state, 0o400);
+    chmod(&dir, 0o500);
+    let before = footprint(&state);
+    read_everything(&state, user);
+    let after = footprint(&state);
+    chmod(&dir, 0o700);
+    chmod(&state, 0o600);
+    assert_eq!(before, after, "a read-only command wrote next to the state");
+    analyze(&state, user);
+}
+
+/// The same with a 0400 state in a writable directory: an export used to
+/// leave a 0400 `-shm` behind that made every later writer fail ("attempt to
+/// write a readonly database") once the file was writable again.
+#[test]
+fn an_export_of_a_0400_state_leaves_nothing_behind() {
+    let user = unprivileged();
+    let state = sample_state("ro-file", user);
+    chmod(&state, 0o400);
+    let before = footprint(&state);
+    read_everything(&state, user);
+    let after = footprint(&state);
+    chmod(&state, 0o600);
+    assert_eq!(before, after, "a read-only command wrote next to the state");
+    analyze(&state, user);
+}
