@@ -26,7 +26,7 @@ use super::{
     InputMark, Pruned, Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, Violation,
     CONTRADICTED_SQL,
 };
-use crate::model::Class;
+use crate::model::{Class, Stage};
 use crate::suppression::{Cause, Status, StoredOutcome, Trigger};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Row};
 use std::path::Path;
@@ -42,7 +42,25 @@ pub const APPLICATION_ID: i32 = 0x626e_6365;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial schema", SCHEMA_V1),
     (2, "ESP signals; rows of the single host named", SCHEMA_V2),
+    (
+        3,
+        "the stage and the matched words of a delivery's verdict",
+        SCHEMA_V3,
+    ),
 ];
+
+/// The stage (`connect` .. `data`) and the matched words of a bounce's
+/// verdict, with every delivery and pending delivery. Rows stored before
+/// keep them `NULL` (not known).
+const SCHEMA_V3: &str = "
+ALTER TABLE deliveries ADD COLUMN stage TEXT;
+ALTER TABLE deliveries ADD COLUMN matched TEXT;
+ALTER TABLE pending ADD COLUMN stage TEXT;
+ALTER TABLE pending ADD COLUMN matched TEXT;
+";
+
+/// The first schema version with `stage` and `matched` columns.
+const STAGE_VERSION: i64 = 3;
 
 /// ESP signals (complaints, unsubscribes, ESP-side suppressions), once per
 /// host, address, kind and time. A state of version 1 had one host, stored
@@ -205,6 +223,10 @@ pub struct SqliteStore {
     conn: Connection,
     location: String,
     lock_timeout: Duration,
+    /// Opened read-only on a state older than schema v3 (never migrated by
+    /// a read-only command): its deliveries are read without stage and
+    /// matched words.
+    before_stage: bool,
 }
 
 fn is_sqlite_header(head: &[u8]) -> bool {
@@ -365,6 +387,7 @@ impl SqliteStore {
             conn,
             location,
             lock_timeout: options.lock_timeout,
+            before_stage: false,
         };
         store.check_ours()?;
         store.setup(true)?;
@@ -389,10 +412,11 @@ impl SqliteStore {
         let flags =
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&uri, flags).map_err(|e| map_err(&location, e))?;
-        let store = SqliteStore {
+        let mut store = SqliteStore {
             conn,
             location,
             lock_timeout,
+            before_stage: false,
         };
         store.conn.busy_timeout(lock_timeout).map_err(|e| store.err(e))?;
         let id: i32 = store
@@ -405,6 +429,7 @@ impl SqliteStore {
             });
         }
         store.check_not_newer(MIGRATIONS.last().map_or(0, |m| m.0))?;
+        store.before_stage = store.schema_version()? < STAGE_VERSION;
         Ok(store)
     }
 
@@ -416,6 +441,7 @@ impl SqliteStore {
             conn,
             location,
             lock_timeout: Duration::from_secs(1),
+            before_stage: false,
         };
         store.setup(false)?;
         Ok(store)
@@ -624,15 +650,42 @@ impl SqliteStore {
                 sender: r.get(14)?,
                 relay: r.get(15)?,
                 source: r.get(16)?,
+                stage: r.get::<_, Option<String>>(17)?.as_deref().and_then(Stage::parse),
+                matched: r.get(18)?,
             },
         ))
+    }
+
+    /// The columns of a stored delivery (`delivery_from`'s order).
+    fn delivery_columns(&self) -> &'static str {
+        if self.before_stage {
+            DELIVERY_COLUMNS_V2
+        } else {
+            DELIVERY_COLUMNS
+        }
+    }
+
+    /// The columns of a pending delivery, in the same order.
+    fn pending_columns(&self) -> &'static str {
+        if self.before_stage {
+            PENDING_COLUMNS_V2
+        } else {
+            PENDING_COLUMNS
+        }
     }
 }
 
 const DELIVERY_COLUMNS: &str = "id, host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code, \
-     diagnostic, deferrals, local, notification, sender, relay, source";
+     diagnostic, deferrals, local, notification, sender, relay, source, stage, matched";
 const PENDING_COLUMNS: &str = "0, host, msg_id, rcpt, ts, first_ts, 'pending', reason, rule, status_code, \
-     diagnostic, deferrals, local, notification, sender, relay, source";
+     diagnostic, deferrals, local, notification, sender, relay, source, stage, matched";
+/// The same of a state before schema v3, read as it is by a read-only command.
+const DELIVERY_COLUMNS_V2: &str =
+    "id, host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code, \
+     diagnostic, deferrals, local, notification, sender, relay, source, NULL, NULL";
+const PENDING_COLUMNS_V2: &str =
+    "0, host, msg_id, rcpt, ts, first_ts, 'pending', reason, rule, status_code, \
+     diagnostic, deferrals, local, notification, sender, relay, source, NULL, NULL";
 const ADDRESS_COLUMNS: &str = "address, status, soft_streak, class, reason, status_code, diagnostic, \
      trigger_id, trigger_ts, suppressed_run, first_seen, last_seen, bounces, counts_after";
 /// An address with the rule of its trigger (a delivery's, none for a
@@ -864,8 +917,8 @@ impl Store for SqliteStore {
                 .conn
                 .prepare_cached(
                     "INSERT INTO deliveries (host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code, \
-                     diagnostic, deferrals, local, notification, sender, relay, source, run_id) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+                     diagnostic, deferrals, local, notification, sender, relay, source, run_id, stage, matched) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
                      ON CONFLICT (host, msg_id, rcpt, ts) DO NOTHING",
                 )
                 .map_err(|e| self.err(e))?;
@@ -887,6 +940,8 @@ impl Store for SqliteStore {
                 d.relay,
                 d.source,
                 run,
+                d.stage.map(Stage::as_str),
+                d.matched,
             ]);
             drop(stmt);
             r.map_err(|e| self.err(e))?
@@ -942,10 +997,11 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached(
                 "INSERT INTO pending (host, msg_id, rcpt, ts, first_ts, reason, rule, status_code, diagnostic, \
-                 deferrals, local, notification, sender, relay, source, run_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+                 deferrals, local, notification, sender, relay, source, run_id, stage, matched) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
                  ON CONFLICT (host, msg_id, rcpt) DO UPDATE SET ts = excluded.ts, first_ts = excluded.first_ts, \
-                 reason = excluded.reason, rule = excluded.rule, status_code = excluded.status_code, \
+                 reason = excluded.reason, rule = excluded.rule, stage = excluded.stage, \
+                 matched = excluded.matched, status_code = excluded.status_code, \
                  diagnostic = excluded.diagnostic, deferrals = excluded.deferrals, local = excluded.local, \
                  notification = excluded.notification, sender = excluded.sender, relay = excluded.relay, \
                  source = excluded.source, run_id = excluded.run_id \
@@ -969,6 +1025,8 @@ impl Store for SqliteStore {
             d.relay,
             d.source,
             run,
+            d.stage.map(Stage::as_str),
+            d.matched,
         ]);
         drop(stmt);
         r.map(|_| ()).map_err(|e| self.err(e))
@@ -1303,11 +1361,14 @@ impl Store for SqliteStore {
         let mut deliveries = Vec::new();
         for (sql, pending) in [
             (
-                format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE rcpt = ?1"),
+                format!(
+                    "SELECT {} FROM deliveries WHERE rcpt = ?1",
+                    self.delivery_columns()
+                ),
                 false,
             ),
             (
-                format!("SELECT {PENDING_COLUMNS} FROM pending WHERE rcpt = ?1"),
+                format!("SELECT {} FROM pending WHERE rcpt = ?1", self.pending_columns()),
                 true,
             ),
         ] {
@@ -1407,14 +1468,15 @@ impl Store for SqliteStore {
             for (sql, pending) in [
                 (
                     format!(
-                        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE (?1 IS NULL OR ts >= ?1) ORDER BY ts, id"
+                        "SELECT {} FROM deliveries WHERE (?1 IS NULL OR ts >= ?1) ORDER BY ts, id",
+                        self.delivery_columns()
                     ),
                     false,
                 ),
                 (
                     format!(
-                        "SELECT {PENDING_COLUMNS} FROM pending WHERE (?1 IS NULL OR ts >= ?1) \
-                         ORDER BY ts, host, msg_id, rcpt"
+                        "SELECT {} FROM pending WHERE (?1 IS NULL OR ts >= ?1) ORDER BY ts, host, msg_id, rcpt",
+                        self.pending_columns()
                     ),
                     true,
                 ),
@@ -1518,6 +1580,8 @@ mod tests {
             outcome,
             reason: Some("userunknown".into()),
             rule: Some("t".into()),
+            stage: None,
+            matched: None,
             status_code: Some("5.1.1".into()),
             diagnostic: "550 5.1.1 no such user".into(),
             deferrals: 0,
@@ -1534,7 +1598,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/state.db");
         let store = SqliteStore::open(&path, opts()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 3);
         drop(store);
         #[cfg(unix)]
         {
@@ -1549,7 +1613,7 @@ mod tests {
             assert_eq!(mode, 0o700);
         }
         let store = SqliteStore::open(&path, opts()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 3);
     }
 
     #[test]
@@ -1628,7 +1692,7 @@ mod tests {
                 .unwrap();
         }
         let mut s = SqliteStore::open(&path, opts()).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 2);
+        assert_eq!(s.schema_version().unwrap(), 3);
         let run = s.begin_run("t", 0).unwrap();
         s.record_final(run, &row("Q1", "x@y", 10, Stored::Delivered))
             .unwrap();

@@ -229,3 +229,108 @@ fn an_export_of_a_0400_state_leaves_nothing_behind() {
     assert_eq!(before, after, "a read-only command wrote next to the state");
     analyze(&state, user);
 }
+
+/// A state of schema version 2, made by the release before the stage and
+/// matched words were stored (`bouncectl-dc7d342 --now 2026-12-01T00:00:00Z
+/// analyze --host mta1 --state fixtures/state/v2.sample.db
+/// fixtures/postfix/sample.log`).
+const V2_STATE: &str = "fixtures/state/v2.sample.db";
+
+/// The schema version of an SQLite state, read without touching it.
+fn schema_version(state: &Path) -> i64 {
+    let uri = format!("file:{}?mode=ro&immutable=1", state.display());
+    let conn = rusqlite::Connection::open_with_flags(
+        uri,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+    )
+    .expect("open the state");
+    conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))
+        .expect("the schema version")
+}
+
+fn history_json(state: &Path, address: &str) -> serde_json::Value {
+    let (code, out, err) = run(bouncectl()
+        .args(["--now", NOW, "history", address, "--format", "json", "--state"])
+        .arg(state));
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_slice(&out).expect("history JSON")
+}
+
+/// Issue 14 item 6: the stage and the matched words of a bounce's verdict
+/// are stored with it (schema v3) and shown by `history`. A version-2 state
+/// is read as it is by a read-only command (stage and words `null`, the file
+/// untouched), and upgraded in place by the next run that writes: its rows
+/// stay, new bounces carry their stage and words.
+#[test]
+fn a_v2_state_is_read_as_it_is_then_upgraded_and_bounces_keep_stage_and_words() {
+    let dir = fresh_dir("v2-state");
+    let state = dir.join("state.db");
+    std::fs::copy(crate::util::root().join(V2_STATE), &state).expect("copy the v2 state");
+    assert_eq!(schema_version(&state), 2);
+
+    // (Its directory is writable: SQLite's shared-memory files may appear,
+    // as for any reader of a WAL database; the database itself stays.)
+    let before = footprint(&state);
+    let old = history_json(&state, "dave.old@yahoo.com");
+    let after = footprint(&state);
+    assert_eq!(
+        (after.1, after.2),
+        (before.1, before.2),
+        "a read-only command changed the v2 state"
+    );
+    assert_eq!(schema_version(&state), 2);
+    let bounce = &old["events"][0];
+    assert_eq!(bounce["outcome"], "hard", "{old}");
+    assert_eq!(bounce["rule"], "yahoo.no-account", "{old}");
+    assert!(bounce["stage"].is_null() && bounce["matched"].is_null(), "{old}");
+    assert!(bounce.as_object().unwrap().contains_key("stage"), "{old}");
+
+    // A writer upgrades it, and records a new bounce with its stage and words.
+    let log = dir.join("new.log");
+    std::fs::write(
+        &log,
+        "2026-11-20T07:00:00.000000+00:00 mx1 postfix/qmgr[102]: 5C0A000009: from=<news@shop.example>, size=2100, nrcpt=1 (queue active)\n\
+         2026-11-20T07:00:01.000000+00:00 mx1 postfix/smtp[103]: 5C0A000009: to=<new@example.org>, relay=mx.example.org[192.0.2.30]:25, delay=1, delays=0.1/0/0.4/0.5, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.30] said: 550 5.1.1 <new@example.org>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))\n\
+         2026-11-20T07:00:01.000000+00:00 mx1 postfix/qmgr[102]: 5C0A000009: removed\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(bouncectl()
+        .args(["--now", NOW, "analyze", "-q", "--host", "mta1", "--state"])
+        .arg(&state)
+        .arg(&log));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(schema_version(&state), 3);
+    assert_eq!(
+        history_json(&state, "dave.old@yahoo.com"),
+        old,
+        "the old rows changed"
+    );
+    let new = history_json(&state, "new@example.org");
+    let bounce = &new["events"][0];
+    assert_eq!(bounce["outcome"], "hard", "{new}");
+    assert_eq!(bounce["stage"], "rcpt", "{new}");
+    let matched = bounce["matched"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no matched words: {new}"));
+    assert!(
+        bounce["diagnostic"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains(&matched.to_lowercase()),
+        "{new}"
+    );
+    let (code, out, err) = run(bouncectl()
+        .args(["--now", NOW, "history", "new@example.org", "--state"])
+        .arg(&state));
+    assert_eq!(code, 0, "{err}");
+    let table = String::from_utf8(out).unwrap();
+    assert!(
+        table
+            .lines()
+            .nth(1)
+            .is_some_and(|h| h.contains("stage") && h.contains("matched")),
+        "{table}"
+    );
+    assert!(table.contains(" rcpt ") && table.contains(matched), "{table}");
+}
