@@ -245,7 +245,10 @@ fn position(p: &mut Prepared) -> std::io::Result<Option<(u64, Arc<AtomicU64>, bo
     let opened = &mut p.opened;
     let start = match plan {
         Plan::Skip => {
+            // An uncompressed file is read through `plain_file` by the
+            // parse workers, not through `reader`: drop both.
             opened.reader = Box::new(std::io::empty());
+            opened.plain_file = None;
             return Ok(Some((0, counter, false)));
         }
         Plan::From(start) => start,

@@ -302,9 +302,17 @@ fn record_run(
         None
     };
     let identities: Vec<InputIdentity> = prepared.iter().map(|p| p.identity().clone()).collect();
-    let read_nothing = plans
-        .as_ref()
-        .is_some_and(|plans| plans.iter().all(|p| matches!(p.plan, Plan::Skip)));
+    // Nothing new in any input: the run writes nothing (and loads no
+    // in-flight message), unless a skipped input's mark is getting old: then
+    // it is saved again, lest another input's run forget it (`prune_input_marks`).
+    let read_nothing = plans.as_ref().is_some_and(|plans| {
+        plans.iter().all(|p| {
+            matches!(p.plan, Plan::Skip)
+                && p.mark
+                    .as_ref()
+                    .is_none_or(|m| m.last_seen >= job.now - FORGET_INPUTS_AFTER / 2)
+        })
+    });
     let saved: Option<SavedFlight> = match job.incremental && !read_nothing {
         true => match store.snapshot(host)? {
             Some(json) => Some(serde_json::from_str(&json).map_err(|e| StateError::Data {

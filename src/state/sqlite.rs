@@ -51,12 +51,17 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 /// The stage (`connect` .. `data`) and the matched words of a bounce's
 /// verdict, with every delivery and pending delivery. Rows stored before
-/// keep them `NULL` (not known).
+/// keep them `NULL` (not known). And the report's suppression numbers from
+/// indexes alone: by status and class (covering `counts`), by the run that
+/// suppressed (`new`, and `prune`'s check of a run's rows).
 const SCHEMA_V3: &str = "
 ALTER TABLE deliveries ADD COLUMN stage TEXT;
 ALTER TABLE deliveries ADD COLUMN matched TEXT;
 ALTER TABLE pending ADD COLUMN stage TEXT;
 ALTER TABLE pending ADD COLUMN matched TEXT;
+DROP INDEX addresses_status;
+CREATE INDEX addresses_status_class ON addresses (status, class);
+CREATE INDEX addresses_suppressed_run ON addresses (suppressed_run);
 ";
 
 /// The first schema version with `stage` and `matched` columns.
@@ -1241,20 +1246,35 @@ impl Store for SqliteStore {
                 .map(|n| n.max(0) as u64)
                 .map_err(|e| store.err(e))
         };
-        let total = one(
-            self,
-            "SELECT count(*) FROM addresses WHERE status = 'suppressed'",
-            &[],
-        )?;
-        let at_risk = one(
-            self,
-            "SELECT count(*) FROM addresses WHERE status = 'at_risk'",
-            &[],
-        )?;
+        // One pass over the (status, class) index: the totals by cause.
+        let mut by_class: Vec<(String, Option<String>, i64)> = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT status, class, count(*) FROM addresses \
+                     WHERE status IN ('suppressed', 'at_risk') GROUP BY status, class",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+            drop(stmt);
+            by_class.extend(rows.map_err(|e| self.err(e))?);
+        }
+        let sum = |status: &str, class: Option<Cause>| -> u64 {
+            by_class
+                .iter()
+                .filter(|(s, c, _)| s == status && class.is_none_or(|k| c.as_deref() == Some(k.as_str())))
+                .map(|(_, _, n)| (*n).max(0) as u64)
+                .sum()
+        };
+        let total = sum("suppressed", None);
+        let at_risk = sum("at_risk", None);
         let new = match (q.run, q.since) {
             (Some(run), _) => one(
                 self,
-                "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND suppressed_run = ?1",
+                "SELECT count(*) FROM addresses WHERE suppressed_run = ?1 AND status = 'suppressed'",
                 &[&run],
             )?,
             (None, Some(since)) => one(
@@ -1277,20 +1297,14 @@ impl Store for SqliteStore {
                 &[&q.scope.include_local, &q.scope.include_notifications],
             )?,
         };
-        let by = |store: &SqliteStore, cause: Cause| {
-            one(
-                store,
-                "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND class = ?1",
-                &[&cause.as_str()],
-            )
-        };
+        let by = |cause: Cause| sum("suppressed", Some(cause));
         Ok(Counts {
             total,
-            hard: by(self, Cause::Hard)?,
-            soft: by(self, Cause::Soft)?,
-            complaint: by(self, Cause::Complaint)?,
-            unsubscribe: by(self, Cause::Unsubscribe)?,
-            esp: by(self, Cause::Esp)?,
+            hard: by(Cause::Hard),
+            soft: by(Cause::Soft),
+            complaint: by(Cause::Complaint),
+            unsubscribe: by(Cause::Unsubscribe),
+            esp: by(Cause::Esp),
             new,
             at_risk,
             violations,

@@ -334,3 +334,107 @@ fn a_v2_state_is_read_as_it_is_then_upgraded_and_bounces_keep_stage_and_words() 
     );
     assert!(table.contains(" rcpt ") && table.contains(matched), "{table}");
 }
+
+/// One number from an SQLite state, read without touching it.
+fn query_i64(state: &Path, sql: &str) -> i64 {
+    let uri = format!("file:{}?mode=ro&immutable=1", state.display());
+    let conn = rusqlite::Connection::open_with_flags(
+        uri,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+    )
+    .expect("open the state");
+    conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+}
+
+/// Issue 15 item 17: an incremental run on logs that did not change reads
+/// nothing and writes nothing: no run is recorded, the in-flight messages
+/// are neither loaded nor saved again (their cost grew with the state: every
+/// message whose end was never logged stays in flight), the state file is
+/// left as it was. A byte added to the log makes the next run read it.
+#[test]
+fn an_unchanged_incremental_run_writes_nothing() {
+    let dir = fresh_dir("unchanged");
+    let log = dir.join("mail.log");
+    // The sample without its `removed` lines: every message stays in flight.
+    let text = std::fs::read_to_string(crate::util::root().join(SAMPLE)).unwrap();
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.ends_with(": removed"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&log, &kept).unwrap();
+    let state = dir.join("state.db");
+    let incremental = |state: &Path| {
+        let (code, out, err) = run(bouncectl()
+            .args([
+                "--now",
+                NOW,
+                "analyze",
+                "--incremental",
+                "--format",
+                "json",
+                "--state",
+            ])
+            .arg(state)
+            .arg(&log));
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_slice::<serde_json::Value>(&out).expect("a JSON report")
+    };
+    incremental(&state);
+    let runs = query_i64(&state, "SELECT count(*) FROM runs");
+    let flight = query_i64(&state, "SELECT length(v) FROM kv WHERE k LIKE 'snapshot:%'");
+    assert!(
+        flight > 1000,
+        "the sample's messages stay in flight: {flight} bytes"
+    );
+    let before = std::fs::read(&state).unwrap();
+    let report = incremental(&state);
+    assert_eq!(
+        report["deliveries"]["total"], 0,
+        "the unchanged run read something: {report}"
+    );
+    assert_eq!(
+        query_i64(&state, "SELECT count(*) FROM runs"),
+        runs,
+        "the unchanged run was recorded"
+    );
+    assert!(
+        std::fs::read(&state).unwrap() == before,
+        "the unchanged run changed the state file"
+    );
+    // One more line: read, recorded.
+    let mut more = kept.clone();
+    more.push_str("2026-11-16T14:00:00.000000+00:00 mx1 postfix/qmgr[1]: 3F1A2B09FF: removed\n");
+    std::fs::write(&log, more).unwrap();
+    incremental(&state);
+    assert_eq!(query_i64(&state, "SELECT count(*) FROM runs"), runs + 1);
+}
+
+/// Found with issue 15 item 17: a skipped uncompressed log (here the same
+/// file given twice, "read once") was read all the same, through the handle
+/// the parse workers read from, and counted twice.
+#[test]
+fn the_same_log_given_twice_is_counted_once() {
+    let total = |args: &[&str]| {
+        let state = fresh_dir("twice").join("state.db");
+        let (code, out, err) = run(bouncectl()
+            .args([
+                "--now",
+                NOW,
+                "analyze",
+                "--incremental",
+                "--format",
+                "json",
+                "--state",
+            ])
+            .arg(&state)
+            .args(args));
+        assert_eq!(code, 0, "{err}");
+        let report: serde_json::Value = serde_json::from_slice(&out).expect("a JSON report");
+        (report["deliveries"].clone(), err)
+    };
+    let (once, _) = total(&[SAMPLE]);
+    let (twice, err) = total(&[SAMPLE, SAMPLE]);
+    assert!(err.contains("read once"), "{err}");
+    assert_eq!(twice, once);
+}
