@@ -350,9 +350,10 @@ pub fn parse(text: &str, path: &Path) -> Result<FileSettings, String> {
         inactivity,
         rules: path_of(&raw.rules, "rules")?,
         sources: path_of(&raw.sources, "sources")?,
-        // A PostgreSQL URL is kept as it is; a path is resolved as the others.
+        // A PostgreSQL URL or connection string is kept as it is; a path is
+        // resolved as the others.
         state: match raw.state.as_ref().map(|v| string(v, "state")).transpose()? {
-            Some(url) if crate::state::postgres::is_url(&url) => Some(PathBuf::from(url)),
+            Some(url) if crate::state::postgres::is_postgres(&url) => Some(PathBuf::from(url)),
             _ => path_of(&raw.state, "state")?,
         },
     };
@@ -682,7 +683,7 @@ pub fn describe(e: &Effective) -> String {
         ),
     ] {
         match value {
-            // A URL's password is never printed.
+            // The password of a URL or connection string is never printed.
             Some(p) if key == "state" => line(
                 &mut out,
                 key,

@@ -391,11 +391,16 @@ fn record_run(
         None
     };
     let identities: Vec<InputIdentity> = prepared.iter().map(|p| p.identity().clone()).collect();
+    // Nothing new in any input: the run writes nothing (and loads no
+    // in-flight message), unless a skipped input's mark is getting old: then
+    // it is saved again, lest another input's run forget it (`prune_input_marks`).
     let read_nothing = plans.as_ref().is_some_and(|plans| {
-        plans
-            .iter()
-            .zip(&identities)
-            .all(|(p, identity)| nothing_new(p.plan, identity))
+        plans.iter().zip(&identities).all(|(p, identity)| {
+            nothing_new(p.plan, identity)
+                && p.mark
+                    .as_ref()
+                    .is_none_or(|m| m.last_seen >= job.now - FORGET_INPUTS_AFTER / 2)
+        })
     });
     if read_nothing {
         // Nothing to read: neither the saved in-flight deliveries nor the

@@ -15,7 +15,7 @@
 //! ignored), else, when no header matches and a cell of the first row holds
 //! an `@`, that column of a list without header.
 
-use super::{open_state, Exit, Global, UsageError};
+use super::{open_state_read_only, Exit, Global, UsageError};
 use crate::cli::FilterArgs;
 use crate::model::Class;
 use crate::output;
@@ -405,7 +405,7 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
     let file =
         std::fs::File::open(&args.list).with_context(|| format!("{list}: cannot read the send list"))?;
     let input = std::io::BufReader::with_capacity(1 << 16, file);
-    let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
+    let mut store = open_state_read_only(&super::state_opts(&args.state, global)?)?;
     // The state's addresses one at a time into the compact set; each in its
     // normal form (a state written before addresses had one may hold a
     // Unicode domain).

@@ -9,7 +9,9 @@
 //! `diagnostic`, or `null`), `counts_after` (outcomes up to this time no
 //! longer count, after an unsuppress) and `events[]` in time order: deliveries
 //! (`event: "delivery"`, `time`, `first_attempt`, `msg_id`, `outcome`,
-//! `reason`, `rule` (the classifier rule of a bounce), `status_code`,
+//! `reason`, `rule` (the classifier rule of a bounce), `stage` (the SMTP
+//! command the deciding reply answered: `connect`, `helo`, `mail`, `rcpt`,
+//! `data`), `matched` (the rule's words found in the reply), `status_code`,
 //! `deferrals`, `diagnostic`, `source`,
 //! `suppressed_here`, `violation`) and actions (`event: "unsuppress"`,
 //! `time`, `note`) and ESP signals (`event: "signal"`, `time`, `kind`:
@@ -17,7 +19,7 @@
 //! the address on its list, `host`, `suppressed_here`). With `signal` events
 //! `suppressed.class` may be `complaint`, `unsubscribe` or `esp-suppressed`.
 
-use super::{open_state, Exit, Global, UsageError};
+use super::{open_state_read_only, Exit, Global, UsageError};
 use crate::cli::{HistoryArgs, HistoryFormat};
 use crate::output::sanitize;
 use crate::parse::timestamp::format_rfc3339;
@@ -58,6 +60,9 @@ enum Event<'a> {
         outcome: &'static str,
         reason: Option<&'a str>,
         rule: Option<&'a str>,
+        /// Not known (`null`) for deliveries stored before schema v3.
+        stage: Option<&'static str>,
+        matched: Option<&'a str>,
         status_code: Option<&'a str>,
         deferrals: u32,
         diagnostic: &'a str,
@@ -111,7 +116,7 @@ pub fn run(args: HistoryArgs, global: &Global) -> Result<Exit> {
             return Err(UsageError(format!("`{}` is not an address: {why}", sanitize(&args.address))).into())
         }
     };
-    let mut store = open_state(&super::state_opts(&args.state, global)?, false)?;
+    let mut store = open_state_read_only(&super::state_opts(&args.state, global)?)?;
     let history = store.history(&address)?;
     let bytes = match args.format {
         HistoryFormat::Json => json(&address, &history),
@@ -224,6 +229,8 @@ fn json(address: &str, h: &History) -> Vec<u8> {
                         outcome: d.outcome.as_str(),
                         reason: d.reason.as_deref(),
                         rule: d.rule.as_deref(),
+                        stage: d.stage.map(|s| s.as_str()),
+                        matched: d.matched.as_deref(),
                         status_code: d.status_code.as_deref(),
                         deferrals: d.deferrals,
                         diagnostic: &d.diagnostic,
@@ -297,8 +304,8 @@ fn table(address: &str, h: &History) -> Vec<u8> {
     let _ = writeln!(out, "{} · {headline}", sanitize(address));
     let _ = writeln!(
         out,
-        "{:<20}  {:<9}  {:<13}  {:<22}  {:<14}  {:<16}  diagnostic",
-        "time", "outcome", "reason", "rule", "message", "source"
+        "{:<20}  {:<9}  {:<13}  {:<22}  {:<7}  {:<20}  {:<14}  {:<16}  diagnostic",
+        "time", "outcome", "reason", "rule", "stage", "matched", "message", "source"
     );
     for item in items(h) {
         match item {
@@ -318,11 +325,13 @@ fn table(address: &str, h: &History) -> Vec<u8> {
                 }
                 let _ = writeln!(
                     out,
-                    "{:<20}  {:<9}  {:<13}  {:<22}  {:<14}  {:<16}  {}",
+                    "{:<20}  {:<9}  {:<13}  {:<22}  {:<7}  {:<20}  {:<14}  {:<16}  {}",
                     format_rfc3339(d.ts),
                     outcome,
                     d.reason.as_deref().unwrap_or("-"),
                     cut(d.rule.as_deref().unwrap_or("-"), 22),
+                    d.stage.map_or("-", |s| s.as_str()),
+                    cut(d.matched.as_deref().unwrap_or("-"), 20),
                     cut(&d.msg_id, 14),
                     cut(base_name(&d.source), 16),
                     diagnostic
@@ -338,10 +347,12 @@ fn table(address: &str, h: &History) -> Vec<u8> {
                 }
                 let _ = writeln!(
                     out,
-                    "{:<20}  {:<9}  {:<13}  {:<22}  {:<14}  {:<16}  {}",
+                    "{:<20}  {:<9}  {:<13}  {:<22}  {:<7}  {:<20}  {:<14}  {:<16}  {}",
                     format_rfc3339(sig.ts),
                     "signal",
                     sig.kind.as_str(),
+                    "-",
+                    "-",
                     "-",
                     "-",
                     "-",
@@ -351,9 +362,11 @@ fn table(address: &str, h: &History) -> Vec<u8> {
             Item::Action(e) => {
                 let _ = writeln!(
                     out,
-                    "{:<20}  {:<9}  {:<13}  {:<22}  {:<14}  {:<16}  {}",
+                    "{:<20}  {:<9}  {:<13}  {:<22}  {:<7}  {:<20}  {:<14}  {:<16}  {}",
                     format_rfc3339(e.ts),
                     cut(&e.action, 9),
+                    "-",
+                    "-",
                     "-",
                     "-",
                     "-",

@@ -82,15 +82,27 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<Exit> {
 }
 
 /// Opens the state `--state` names (else the default path): a PostgreSQL
-/// database for a `postgres://` URL, else an SQLite file. `create`: make it
+/// database for a `postgres://` URL or a libpq `key=value` connection
+/// string, else an SQLite file. `create`: make it
 /// when missing (commands that record); the others need one to exist.
 pub fn open_state(opts: &StateOpts, create: bool) -> Result<Box<dyn crate::state::Store>> {
+    open_state_as(opts, create, false)
+}
+
+/// [`open_state`] for the commands that only read (exports, `report`,
+/// `history`, `filter`): an SQLite state is opened read-only and nothing is
+/// written next to it, so that they work on a read-only file or directory.
+pub fn open_state_read_only(opts: &StateOpts) -> Result<Box<dyn crate::state::Store>> {
+    open_state_as(opts, false, true)
+}
+
+fn open_state_as(opts: &StateOpts, create: bool, read_only: bool) -> Result<Box<dyn crate::state::Store>> {
     let lock_timeout = std::time::Duration::from_secs(opts.lock_timeout);
     if let Some(url) = opts
         .state
         .as_deref()
         .and_then(|p| p.to_str())
-        .filter(|s| crate::state::postgres::is_url(s))
+        .filter(|s| crate::state::postgres::is_postgres(s))
     {
         let store = crate::state::postgres::PgStore::open(
             url,
@@ -118,7 +130,11 @@ pub fn open_state(opts: &StateOpts, create: bool) -> Result<Box<dyn crate::state
     }
     let store = crate::state::sqlite::SqliteStore::open(
         &path,
-        crate::state::sqlite::OpenOptions { create, lock_timeout },
+        crate::state::sqlite::OpenOptions {
+            create,
+            lock_timeout,
+            read_only,
+        },
     )?;
     Ok(Box::new(store))
 }

@@ -5,7 +5,7 @@
 //! from the state (`new` and `violations` within `--since`).
 
 use super::analyze::{emit, settings, threshold_exit};
-use super::{open_state, parse_since, Exit, Global};
+use super::{open_state_read_only, parse_since, Exit, Global};
 use crate::aggregate::{Aggregator, Settings};
 use crate::cli::ReportArgs;
 use crate::config::Effective;
@@ -39,7 +39,7 @@ pub fn run(args: ReportArgs, global: &Global) -> Result<Exit> {
         state: eff.state.value.clone(),
         ..args.state.clone()
     };
-    let mut store = open_state(&state, false)?;
+    let mut store = open_state_read_only(&state)?;
     let report = from_state(store.as_mut(), settings, since)?;
     emit(&report, &eff, args.report.out.as_deref())?;
     Ok(threshold_exit(&report, args.report.fail_on))
@@ -78,8 +78,8 @@ pub fn from_state(store: &mut dyn Store, settings: Settings, since: Option<i64>)
                     },
                     reason: d.reason.as_deref().and_then(Reason::parse),
                     rule: d.rule.as_deref().map(intern_rule),
-                    stage: None,
-                    matched: None,
+                    stage: d.stage,
+                    matched: d.matched.as_deref().map(intern_rule),
                     status_code: d.status_code.as_deref(),
                     diagnostic: &d.diagnostic,
                     deferrals: d.deferrals,

@@ -101,7 +101,7 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
         if args.incremental {
             return Err(UsageError("--incremental needs log files to read".into()).into());
         }
-        open_state(&state, false)?
+        super::open_state_read_only(&state)?
     } else {
         let host = super::host_name(args.host.as_deref())?;
         let mut store: Box<dyn Store> = if args.no_state {

@@ -106,6 +106,16 @@ pub fn plan(marks: &[InputMark], inputs: &[&InputIdentity]) -> Vec<Planned> {
                 mark: Some(mark.clone()),
                 note: None,
             }
+        } else if input.disk_size == Some(mark.offset) && mark.file_id == input.file_id {
+            // The same file, no byte added since: nothing to read. Skipped
+            // rather than read from its end, so that a run on unchanged logs
+            // loads no in-flight messages and writes nothing (its cost does
+            // not grow with the state).
+            Planned {
+                plan: Plan::Skip,
+                mark: Some(mark.clone()),
+                note: None,
+            }
         } else if input.disk_size.is_some_and(|size| size < mark.offset) {
             Planned {
                 plan: Plan::From(0),
@@ -214,6 +224,23 @@ mod tests {
         assert_eq!(p[0].mark.as_ref().and_then(|m| m.id), Some(1));
         assert_eq!(p[1].plan, Plan::From(0));
         assert!(p[1].mark.is_none());
+    }
+
+    #[test]
+    fn an_unchanged_log_is_skipped_and_a_grown_one_read_on() {
+        let marks = vec![mark(1, "mail.log", b"line one\n", 7, 100)];
+        let same = identity("mail.log", b"line one\n", 7, 100, false);
+        assert_eq!(plan(&marks, &[&same])[0].plan, Plan::Skip);
+        assert_eq!(
+            plan(&marks, &[&same])[0].mark.as_ref().and_then(|m| m.id),
+            Some(1)
+        );
+        let grown = identity("mail.log", b"line one\n", 7, 120, false);
+        assert_eq!(plan(&marks, &[&grown])[0].plan, Plan::From(100));
+        // Another file with the same first bytes and size (a copy): read on
+        // from the mark, as before (nothing new either way).
+        let copy = identity("copy.log", b"line one\n", 8, 100, false);
+        assert_eq!(plan(&marks, &[&copy])[0].plan, Plan::From(100));
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod postgres;
 pub mod record;
 pub mod sqlite;
 
-use crate::model::Class;
+use crate::model::{Class, Stage};
 use crate::suppression::{evaluate_with, Cause, Status, StoredOutcome, StoredSignal, Trigger};
 use std::path::{Path, PathBuf};
 
@@ -108,6 +108,12 @@ pub struct DeliveryRow {
     pub outcome: Stored,
     pub reason: Option<String>,
     pub rule: Option<String>,
+    /// The SMTP stage the deciding reply answered, when known (schema v3;
+    /// `None` for rows stored before).
+    pub stage: Option<Stage>,
+    /// The words of the rule found in the reply (`Verdict::matched`), when
+    /// a text rule decided (schema v3).
+    pub matched: Option<String>,
     pub status_code: Option<String>,
     pub diagnostic: String,
     pub deferrals: u32,

@@ -92,6 +92,8 @@ impl<S: Sink> Sink for Recorder<'_, S> {
                 },
                 reason: d.reason.map(|r| r.as_str().into()),
                 rule: d.rule.map(String::from),
+                stage: d.stage,
+                matched: d.matched.map(String::from),
                 status_code: d.status_code.map(String::from),
                 diagnostic: d.diagnostic.into(),
                 deferrals: d.deferrals,

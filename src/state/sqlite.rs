@@ -4,6 +4,19 @@
 //! transaction whose lock makes a second run wait (`busy_timeout`) or fail
 //! with a clear message. A file that is not ours is never written to.
 //!
+//! The read-only commands open the state read-only (`OpenOptions::read_only`):
+//! they never migrate, switch journal modes or create anything. A read-only
+//! SQLite connection to a WAL database still creates the `-wal` and `-shm`
+//! files when they are missing, and cannot remove them when it closes; made
+//! with the database's mode, those of a 0400 state would then stop every
+//! later writer ("attempt to write a readonly database"), and in a read-only
+//! directory they cannot be made at all. So a state whose place this user (or
+//! the file's owner, by its mode bits: root ignores them) cannot write, and
+//! whose WAL is missing or empty (nothing committed lies outside the main
+//! file), is opened `immutable=1`: read as the snapshot it is, without locks
+//! or side files. Anything else (a writable place, or a WAL with content) is
+//! opened `mode=ro` through the shared memory, as SQLite means it.
+//!
 //! The SQL is kept portable (upserts with `ON CONFLICT`, no SQLite-only
 //! functions in queries): the PostgreSQL store (`super::postgres`) follows it
 //! table by table and column by column.
@@ -13,7 +26,7 @@ use super::{
     InputMark, Pruned, Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, SuppressedVisit,
     Violation, CONTRADICTED_SQL,
 };
-use crate::model::Class;
+use crate::model::{Class, Stage};
 use crate::suppression::{Cause, Status, StoredOutcome, Trigger};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Row};
 use std::path::Path;
@@ -29,7 +42,30 @@ pub const APPLICATION_ID: i32 = 0x626e_6365;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial schema", SCHEMA_V1),
     (2, "ESP signals; rows of the single host named", SCHEMA_V2),
+    (
+        3,
+        "the stage and the matched words of a delivery's verdict",
+        SCHEMA_V3,
+    ),
 ];
+
+/// The stage (`connect` .. `data`) and the matched words of a bounce's
+/// verdict, with every delivery and pending delivery. Rows stored before
+/// keep them `NULL` (not known). And the report's suppression numbers from
+/// indexes alone: by status and class (covering `counts`), by the run that
+/// suppressed (`new`, and `prune`'s check of a run's rows).
+const SCHEMA_V3: &str = "
+ALTER TABLE deliveries ADD COLUMN stage TEXT;
+ALTER TABLE deliveries ADD COLUMN matched TEXT;
+ALTER TABLE pending ADD COLUMN stage TEXT;
+ALTER TABLE pending ADD COLUMN matched TEXT;
+DROP INDEX addresses_status;
+CREATE INDEX addresses_status_class ON addresses (status, class);
+CREATE INDEX addresses_suppressed_run ON addresses (suppressed_run);
+";
+
+/// The first schema version with `stage` and `matched` columns.
+const STAGE_VERSION: i64 = 3;
 
 /// ESP signals (complaints, unsubscribes, ESP-side suppressions), once per
 /// host, address, kind and time. A state of version 1 had one host, stored
@@ -182,12 +218,20 @@ pub struct OpenOptions {
     pub create: bool,
     /// How long to wait for another run's lock.
     pub lock_timeout: Duration,
+    /// Open for reading only (exports, reports, history): nothing is
+    /// written, not even a migration or the WAL side files (see the module
+    /// documentation).
+    pub read_only: bool,
 }
 
 pub struct SqliteStore {
     conn: Connection,
     location: String,
     lock_timeout: Duration,
+    /// Opened read-only on a state older than schema v3 (never migrated by
+    /// a read-only command): its deliveries are read without stage and
+    /// matched words.
+    before_stage: bool,
 }
 
 fn is_sqlite_header(head: &[u8]) -> bool {
@@ -234,6 +278,70 @@ fn create_private(path: &Path, location: &str) -> Result<()> {
     }
 }
 
+/// Whether this user may write `path` and create files next to it, and the
+/// owners of both may too (their mode bits: root, to whom `access` always
+/// says yes, must not leave a 0400 state's owner side files it cannot
+/// write).
+fn place_writable(path: &Path) -> bool {
+    let writable = |p: &Path| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            match std::fs::metadata(p) {
+                Ok(meta) if meta.permissions().mode() & 0o200 != 0 => {
+                    rustix::fs::access(p, rustix::fs::Access::WRITE_OK).is_ok()
+                }
+                _ => false,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            std::fs::metadata(p).is_ok_and(|m| !m.permissions().readonly())
+        }
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    writable(path) && writable(dir)
+}
+
+/// Whether the state's WAL (`PATH-wal`) is missing or empty: then every
+/// committed transaction is in the main file.
+fn wal_is_empty(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    match std::fs::metadata(&wal) {
+        Ok(meta) => meta.len() == 0,
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
+/// `path` as an SQLite URI (`file:...`), every byte but the plainest
+/// escaped so that no `?`, `#` or `%` of a file name is read as URI syntax.
+fn file_uri(path: &Path) -> String {
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    };
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().into_owned().into_bytes();
+    let mut uri = String::from(if bytes.starts_with(b"/") {
+        "file://"
+    } else {
+        "file:"
+    });
+    for b in bytes {
+        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
 impl SqliteStore {
     /// Opens (or creates) the state at `path`, checking that an existing file
     /// is a bouncectl state before writing anything to it, and brings its
@@ -275,15 +383,58 @@ impl SqliteStore {
             }
             Err(e) => return Err(io("cannot access the state file")(e)),
         }
+        if options.read_only {
+            return SqliteStore::open_read_only(path, location, options.lock_timeout);
+        }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| map_err(&location, e))?;
         let mut store = SqliteStore {
             conn,
             location,
             lock_timeout: options.lock_timeout,
+            before_stage: false,
         };
         store.check_ours()?;
         store.setup(true)?;
+        Ok(store)
+    }
+
+    /// Opens an existing state for reading only: `immutable=1` when its
+    /// place cannot be written and its WAL holds nothing, else `mode=ro`
+    /// (module documentation). Never migrates: a state of an older version
+    /// is read as it is, a newer one is refused.
+    fn open_read_only(path: &Path, location: String, lock_timeout: Duration) -> Result<SqliteStore> {
+        let snapshot = !place_writable(path) && wal_is_empty(path);
+        let uri = format!(
+            "{}?{}",
+            file_uri(path),
+            if snapshot {
+                "mode=ro&immutable=1"
+            } else {
+                "mode=ro"
+            }
+        );
+        let flags =
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&uri, flags).map_err(|e| map_err(&location, e))?;
+        let mut store = SqliteStore {
+            conn,
+            location,
+            lock_timeout,
+            before_stage: false,
+        };
+        store.conn.busy_timeout(lock_timeout).map_err(|e| store.err(e))?;
+        let id: i32 = store
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| store.err(e))?;
+        if id != APPLICATION_ID {
+            return Err(StateError::Foreign {
+                path: store.location.clone(),
+            });
+        }
+        store.check_not_newer(MIGRATIONS.last().map_or(0, |m| m.0))?;
+        store.before_stage = store.schema_version()? < STAGE_VERSION;
         Ok(store)
     }
 
@@ -295,6 +446,7 @@ impl SqliteStore {
             conn,
             location,
             lock_timeout: Duration::from_secs(1),
+            before_stage: false,
         };
         store.setup(false)?;
         Ok(store)
@@ -503,15 +655,42 @@ impl SqliteStore {
                 sender: r.get(14)?,
                 relay: r.get(15)?,
                 source: r.get(16)?,
+                stage: r.get::<_, Option<String>>(17)?.as_deref().and_then(Stage::parse),
+                matched: r.get(18)?,
             },
         ))
+    }
+
+    /// The columns of a stored delivery (`delivery_from`'s order).
+    fn delivery_columns(&self) -> &'static str {
+        if self.before_stage {
+            DELIVERY_COLUMNS_V2
+        } else {
+            DELIVERY_COLUMNS
+        }
+    }
+
+    /// The columns of a pending delivery, in the same order.
+    fn pending_columns(&self) -> &'static str {
+        if self.before_stage {
+            PENDING_COLUMNS_V2
+        } else {
+            PENDING_COLUMNS
+        }
     }
 }
 
 const DELIVERY_COLUMNS: &str = "id, host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code, \
-     diagnostic, deferrals, local, notification, sender, relay, source";
+     diagnostic, deferrals, local, notification, sender, relay, source, stage, matched";
 const PENDING_COLUMNS: &str = "0, host, msg_id, rcpt, ts, first_ts, 'pending', reason, rule, status_code, \
-     diagnostic, deferrals, local, notification, sender, relay, source";
+     diagnostic, deferrals, local, notification, sender, relay, source, stage, matched";
+/// The same of a state before schema v3, read as it is by a read-only command.
+const DELIVERY_COLUMNS_V2: &str =
+    "id, host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code, \
+     diagnostic, deferrals, local, notification, sender, relay, source, NULL, NULL";
+const PENDING_COLUMNS_V2: &str =
+    "0, host, msg_id, rcpt, ts, first_ts, 'pending', reason, rule, status_code, \
+     diagnostic, deferrals, local, notification, sender, relay, source, NULL, NULL";
 const ADDRESS_COLUMNS: &str = "address, status, soft_streak, class, reason, status_code, diagnostic, \
      trigger_id, trigger_ts, suppressed_run, first_seen, last_seen, bounces, counts_after";
 /// An address with the rule of its trigger (a delivery's, none for a
@@ -743,8 +922,8 @@ impl Store for SqliteStore {
                 .conn
                 .prepare_cached(
                     "INSERT INTO deliveries (host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code, \
-                     diagnostic, deferrals, local, notification, sender, relay, source, run_id) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+                     diagnostic, deferrals, local, notification, sender, relay, source, run_id, stage, matched) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
                      ON CONFLICT (host, msg_id, rcpt, ts) DO NOTHING",
                 )
                 .map_err(|e| self.err(e))?;
@@ -766,6 +945,8 @@ impl Store for SqliteStore {
                 d.relay,
                 d.source,
                 run,
+                d.stage.map(Stage::as_str),
+                d.matched,
             ]);
             drop(stmt);
             r.map_err(|e| self.err(e))?
@@ -821,10 +1002,11 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached(
                 "INSERT INTO pending (host, msg_id, rcpt, ts, first_ts, reason, rule, status_code, diagnostic, \
-                 deferrals, local, notification, sender, relay, source, run_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+                 deferrals, local, notification, sender, relay, source, run_id, stage, matched) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
                  ON CONFLICT (host, msg_id, rcpt) DO UPDATE SET ts = excluded.ts, first_ts = excluded.first_ts, \
-                 reason = excluded.reason, rule = excluded.rule, status_code = excluded.status_code, \
+                 reason = excluded.reason, rule = excluded.rule, stage = excluded.stage, \
+                 matched = excluded.matched, status_code = excluded.status_code, \
                  diagnostic = excluded.diagnostic, deferrals = excluded.deferrals, local = excluded.local, \
                  notification = excluded.notification, sender = excluded.sender, relay = excluded.relay, \
                  source = excluded.source, run_id = excluded.run_id \
@@ -848,6 +1030,8 @@ impl Store for SqliteStore {
             d.relay,
             d.source,
             run,
+            d.stage.map(Stage::as_str),
+            d.matched,
         ]);
         drop(stmt);
         r.map(|_| ()).map_err(|e| self.err(e))
@@ -1062,20 +1246,35 @@ impl Store for SqliteStore {
                 .map(|n| n.max(0) as u64)
                 .map_err(|e| store.err(e))
         };
-        let total = one(
-            self,
-            "SELECT count(*) FROM addresses WHERE status = 'suppressed'",
-            &[],
-        )?;
-        let at_risk = one(
-            self,
-            "SELECT count(*) FROM addresses WHERE status = 'at_risk'",
-            &[],
-        )?;
+        // One pass over the (status, class) index: the totals by cause.
+        let mut by_class: Vec<(String, Option<String>, i64)> = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT status, class, count(*) FROM addresses \
+                     WHERE status IN ('suppressed', 'at_risk') GROUP BY status, class",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+            drop(stmt);
+            by_class.extend(rows.map_err(|e| self.err(e))?);
+        }
+        let sum = |status: &str, class: Option<Cause>| -> u64 {
+            by_class
+                .iter()
+                .filter(|(s, c, _)| s == status && class.is_none_or(|k| c.as_deref() == Some(k.as_str())))
+                .map(|(_, _, n)| (*n).max(0) as u64)
+                .sum()
+        };
+        let total = sum("suppressed", None);
+        let at_risk = sum("at_risk", None);
         let new = match (q.run, q.since) {
             (Some(run), _) => one(
                 self,
-                "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND suppressed_run = ?1",
+                "SELECT count(*) FROM addresses WHERE suppressed_run = ?1 AND status = 'suppressed'",
                 &[&run],
             )?,
             (None, Some(since)) => one(
@@ -1098,20 +1297,14 @@ impl Store for SqliteStore {
                 &[&q.scope.include_local, &q.scope.include_notifications],
             )?,
         };
-        let by = |store: &SqliteStore, cause: Cause| {
-            one(
-                store,
-                "SELECT count(*) FROM addresses WHERE status = 'suppressed' AND class = ?1",
-                &[&cause.as_str()],
-            )
-        };
+        let by = |cause: Cause| sum("suppressed", Some(cause));
         Ok(Counts {
             total,
-            hard: by(self, Cause::Hard)?,
-            soft: by(self, Cause::Soft)?,
-            complaint: by(self, Cause::Complaint)?,
-            unsubscribe: by(self, Cause::Unsubscribe)?,
-            esp: by(self, Cause::Esp)?,
+            hard: by(Cause::Hard),
+            soft: by(Cause::Soft),
+            complaint: by(Cause::Complaint),
+            unsubscribe: by(Cause::Unsubscribe),
+            esp: by(Cause::Esp),
             new,
             at_risk,
             violations,
@@ -1237,11 +1430,14 @@ impl Store for SqliteStore {
         let mut deliveries = Vec::new();
         for (sql, pending) in [
             (
-                format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE rcpt = ?1"),
+                format!(
+                    "SELECT {} FROM deliveries WHERE rcpt = ?1",
+                    self.delivery_columns()
+                ),
                 false,
             ),
             (
-                format!("SELECT {PENDING_COLUMNS} FROM pending WHERE rcpt = ?1"),
+                format!("SELECT {} FROM pending WHERE rcpt = ?1", self.pending_columns()),
                 true,
             ),
         ] {
@@ -1341,14 +1537,15 @@ impl Store for SqliteStore {
             for (sql, pending) in [
                 (
                     format!(
-                        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE (?1 IS NULL OR ts >= ?1) ORDER BY ts, id"
+                        "SELECT {} FROM deliveries WHERE (?1 IS NULL OR ts >= ?1) ORDER BY ts, id",
+                        self.delivery_columns()
                     ),
                     false,
                 ),
                 (
                     format!(
-                        "SELECT {PENDING_COLUMNS} FROM pending WHERE (?1 IS NULL OR ts >= ?1) \
-                         ORDER BY ts, host, msg_id, rcpt"
+                        "SELECT {} FROM pending WHERE (?1 IS NULL OR ts >= ?1) ORDER BY ts, host, msg_id, rcpt",
+                        self.pending_columns()
                     ),
                     true,
                 ),
@@ -1438,6 +1635,7 @@ mod tests {
         OpenOptions {
             create: true,
             lock_timeout: Duration::from_millis(200),
+            read_only: false,
         }
     }
 
@@ -1451,6 +1649,8 @@ mod tests {
             outcome,
             reason: Some("userunknown".into()),
             rule: Some("t".into()),
+            stage: None,
+            matched: None,
             status_code: Some("5.1.1".into()),
             diagnostic: "550 5.1.1 no such user".into(),
             deferrals: 0,
@@ -1467,7 +1667,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/state.db");
         let store = SqliteStore::open(&path, opts()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 3);
         drop(store);
         #[cfg(unix)]
         {
@@ -1482,7 +1682,7 @@ mod tests {
             assert_eq!(mode, 0o700);
         }
         let store = SqliteStore::open(&path, opts()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 3);
     }
 
     #[test]
@@ -1561,7 +1761,7 @@ mod tests {
                 .unwrap();
         }
         let mut s = SqliteStore::open(&path, opts()).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 2);
+        assert_eq!(s.schema_version().unwrap(), 3);
         let run = s.begin_run("t", 0).unwrap();
         s.record_final(run, &row("Q1", "x@y", 10, Stored::Delivered))
             .unwrap();

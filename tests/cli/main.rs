@@ -16,5 +16,6 @@ mod inputs;
 mod output_files;
 mod readme;
 mod state;
+mod state_open;
 mod usage;
 mod util;

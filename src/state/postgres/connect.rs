@@ -1,19 +1,161 @@
-//! Connecting to the PostgreSQL state: the URL, with what it leaves out
-//! filled in as libpq would (the Unix socket, `PGUSER`, the password from
-//! `PGPASSWORD` or the password file, a connect timeout), and the URL as
-//! messages show it, without its password.
+//! Connecting to the PostgreSQL state: the URL or libpq `key=value`
+//! connection string, with what it leaves out filled in as libpq would (the
+//! Unix socket, `PGUSER`, the password from `PGPASSWORD` or the password
+//! file, a connect timeout), and either form as messages show it, without
+//! its password.
 
 use super::super::{Result, StateError};
 use std::time::Duration;
 
-/// Whether `--state` names a PostgreSQL database rather than a file.
+/// Whether `--state` is a PostgreSQL URL (`postgres://...`).
 pub fn is_url(state: &str) -> bool {
     state.starts_with("postgres://") || state.starts_with("postgresql://")
 }
 
-/// The URL without its password (`postgres://bounce:***@db/bounces`), for
-/// messages.
-pub fn redact(url: &str) -> String {
+/// Whether `--state` names a PostgreSQL database rather than a file: a URL,
+/// or a libpq connection string (`host=db dbname=bounces user=bounce`).
+/// Taking the latter for a file name would create a local file named after
+/// the password and leave the shared state alone.
+pub fn is_postgres(state: &str) -> bool {
+    is_url(state) || conninfo_words(state).is_some()
+}
+
+/// libpq's connection keywords (`PQconndefaults`, PostgreSQL 17): a word
+/// `key=value` with one of these keys makes `--state` a connection string.
+const CONNINFO_KEYS: &[&str] = &[
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "passfile",
+    "require_auth",
+    "channel_binding",
+    "connect_timeout",
+    "client_encoding",
+    "options",
+    "application_name",
+    "fallback_application_name",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "replication",
+    "gssencmode",
+    "sslmode",
+    "sslnegotiation",
+    "sslcompression",
+    "sslcert",
+    "sslkey",
+    "sslpassword",
+    "sslcertmode",
+    "sslrootcert",
+    "sslcrl",
+    "sslcrldir",
+    "sslsni",
+    "requirepeer",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "krbsrvname",
+    "gsslib",
+    "gssdelegation",
+    "service",
+    "target_session_attrs",
+    "load_balance_hosts",
+];
+
+/// One `key=value` word of a connection string: the key, and where its
+/// value (quotes included) starts and ends in the string.
+struct Word<'a> {
+    key: &'a str,
+    value: std::ops::Range<usize>,
+}
+
+/// The words of a libpq connection string (`key = value`, values bare or in
+/// single quotes, `\'` and `\\` escaped), or `None` when `s` is not one:
+/// not all `key=value` words, or no key libpq knows.
+fn conninfo_words(s: &str) -> Option<Vec<Word<'_>>> {
+    let bytes = s.as_bytes();
+    let mut words = Vec::new();
+    let mut i = 0;
+    let skip_space = |mut i: usize| {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    loop {
+        i = skip_space(i);
+        if i == bytes.len() {
+            break;
+        }
+        let key_start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            i += 1;
+        }
+        let key = &s[key_start..i];
+        i = skip_space(i);
+        if key.is_empty() || bytes.get(i) != Some(&b'=') {
+            return None;
+        }
+        i = skip_space(i + 1);
+        let value_start = i;
+        if bytes.get(i) == Some(&b'\'') {
+            i += 1;
+            loop {
+                match bytes.get(i) {
+                    None => return None,
+                    Some(b'\\') => i += 2,
+                    Some(b'\'') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => i += 1,
+                }
+            }
+        } else {
+            while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+        }
+        let value_end = i.min(bytes.len());
+        words.push(Word {
+            key,
+            value: value_start..value_end,
+        });
+        i = value_end;
+    }
+    words
+        .iter()
+        .any(|w| CONNINFO_KEYS.contains(&w.key))
+        .then_some(words)
+}
+
+/// `--state` as messages show it: a URL or a connection string without its
+/// password (`postgres://bounce:***@db/bounces`, `host=db password=***`).
+pub fn redact(state: &str) -> String {
+    if !is_url(state) {
+        let Some(words) = conninfo_words(state) else {
+            return state.to_string();
+        };
+        let mut shown = String::with_capacity(state.len());
+        let mut at = 0;
+        // `password` and `sslpassword` (the client key's).
+        let secret = |key: &str| key.to_ascii_lowercase().ends_with("password");
+        for w in words.iter().filter(|w| secret(w.key)) {
+            shown.push_str(&state[at..w.value.start]);
+            shown.push_str("***");
+            at = w.value.end;
+        }
+        shown.push_str(&state[at..]);
+        return shown;
+    }
+    redact_url(state)
+}
+
+fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
@@ -82,7 +224,10 @@ pub fn pgpass_lookup(text: &str, host: &str, port: u16, db: &str, user: &str) ->
 pub(super) fn config_for(url: &str, shown: &str) -> Result<postgres::Config> {
     let mut config: postgres::Config = url.parse().map_err(|e| StateError::Connect {
         path: shown.into(),
-        detail: format!("not a valid PostgreSQL URL ({e}); write it as postgres://USER@HOST[:PORT]/DATABASE"),
+        detail: format!(
+            "not a valid PostgreSQL URL or connection string ({e}); write it as \
+             postgres://USER@HOST[:PORT]/DATABASE or host=HOST dbname=DATABASE user=USER"
+        ),
     })?;
     if config.get_hosts().is_empty() {
         let socket_dir = std::path::Path::new("/var/run/postgresql");
@@ -151,6 +296,37 @@ mod tests {
         );
         assert_eq!(redact("postgres://u:p@h"), "postgres://u:***@h");
         assert!(is_url("postgres://h/d") && is_url("postgresql://h/d") && !is_url("/var/lib/state.db"));
+    }
+
+    #[test]
+    fn connection_strings_are_postgres_and_hide_their_password() {
+        let s = "host=db.example.org port=5433 dbname=bounces user=bounce password=s3cret";
+        assert!(is_postgres(s));
+        assert_eq!(
+            redact(s),
+            "host=db.example.org port=5433 dbname=bounces user=bounce password=***"
+        );
+        assert_eq!(
+            redact("password = 'se cr\\'et'  host=db"),
+            "password = ***  host=db"
+        );
+        assert_eq!(redact("dbname=b PASSWORD=x"), "dbname=b PASSWORD=***");
+        assert_eq!(redact("host=h sslpassword=k"), "host=h sslpassword=***");
+        // Files stay files, even with an `=` in the name.
+        for path in [
+            "/var/lib/state.db",
+            "state.db",
+            "a=b",
+            "./host=db",
+            "host=db extra",
+            "x=1 y=2",
+        ] {
+            assert!(!is_postgres(path), "{path}");
+            assert_eq!(redact(path), path);
+        }
+        // An unterminated quote is no connection string.
+        assert!(!is_postgres("host='db"));
+        assert!(is_postgres("dbname=bounces") && is_postgres("service=bounces"));
     }
 
     #[test]

@@ -37,7 +37,7 @@ use super::{
     InputMark, Pruned, Replayed, Result, ScopeFilter, SignalRow, StateError, Store, Stored, SuppressedVisit,
     Violation, CONTRADICTED_SQL,
 };
-use crate::model::Class;
+use crate::model::{Class, Stage};
 use crate::suppression::{Cause, Status, StoredOutcome, Trigger};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -50,7 +50,7 @@ mod connect;
 mod schema;
 
 use connect::config_for;
-pub use connect::{is_url, pgpass_lookup, redact};
+pub use connect::{is_postgres, is_url, pgpass_lookup, redact};
 use schema::MIGRATIONS;
 
 /// `text` cannot hold NUL.
@@ -97,10 +97,10 @@ pub struct PgStore {
 }
 
 const DELIVERY_COLUMNS: &str = "id, host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code, \
-     diagnostic, deferrals, local, notification, sender, relay, source";
+     diagnostic, deferrals, local, notification, sender, relay, source, stage, matched";
 const PENDING_COLUMNS: &str =
     "0::int8, host, msg_id, rcpt, ts, first_ts, 'pending', reason, rule, status_code, \
-     diagnostic, deferrals, local, notification, sender, relay, source";
+     diagnostic, deferrals, local, notification, sender, relay, source, stage, matched";
 const ADDRESS_COLUMNS: &str = "address, status, soft_streak, class, reason, status_code, diagnostic, \
      trigger_id, trigger_ts, suppressed_run, first_seen, last_seen, bounces, counts_after";
 /// An address with the rule of its trigger (a delivery's, none for a
@@ -331,10 +331,10 @@ impl PgStore {
         self.exec(
             "WITH ins AS (
                 INSERT INTO deliveries (host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code,
-                    diagnostic, deferrals, local, notification, sender, relay, source, run_id)
-                SELECT r.*, $17 FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[],
+                    diagnostic, deferrals, local, notification, sender, relay, source, stage, matched, run_id)
+                SELECT r.*, $19 FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[],
                     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[], $12::bool[],
-                    $13::bool[], $14::text[], $15::text[], $16::text[]) AS r
+                    $13::bool[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[]) AS r
                 ON CONFLICT (host, msg_id, rcpt, ts) DO UPDATE SET ts = excluded.ts
                 RETURNING id, host, msg_id, rcpt, ts
             ), marked AS (
@@ -359,6 +359,8 @@ impl PgStore {
                 &c.sender,
                 &c.relay,
                 &c.source,
+                &c.stage,
+                &c.matched,
                 &run,
             ],
         )?;
@@ -386,17 +388,18 @@ impl PgStore {
         // A pending delivery that some run already saw end stays ended.
         self.exec(
             "INSERT INTO pending (host, msg_id, rcpt, ts, first_ts, reason, rule, status_code, diagnostic,
-                deferrals, local, notification, sender, relay, source, run_id)
+                deferrals, local, notification, sender, relay, source, stage, matched, run_id)
             SELECT r.host, r.msg_id, r.rcpt, r.ts, r.first_ts, r.reason, r.rule, r.status_code, r.diagnostic,
-                r.deferrals, r.local, r.notification, r.sender, r.relay, r.source, $16
+                r.deferrals, r.local, r.notification, r.sender, r.relay, r.source, r.stage, r.matched, $18
             FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::text[], $7::text[],
                 $8::text[], $9::text[], $10::int8[], $11::bool[], $12::bool[], $13::text[], $14::text[],
-                $15::text[]) AS r(host, msg_id, rcpt, ts, first_ts, reason, rule, status_code, diagnostic,
-                deferrals, local, notification, sender, relay, source)
+                $15::text[], $16::text[], $17::text[]) AS r(host, msg_id, rcpt, ts, first_ts, reason, rule,
+                status_code, diagnostic, deferrals, local, notification, sender, relay, source, stage, matched)
             WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.host = r.host AND d.msg_id = r.msg_id
                 AND d.rcpt = r.rcpt AND d.ts >= r.ts)
             ON CONFLICT (host, msg_id, rcpt) DO UPDATE SET ts = excluded.ts, first_ts = excluded.first_ts,
-                reason = excluded.reason, rule = excluded.rule, status_code = excluded.status_code,
+                reason = excluded.reason, rule = excluded.rule, stage = excluded.stage,
+                matched = excluded.matched, status_code = excluded.status_code,
                 diagnostic = excluded.diagnostic, deferrals = excluded.deferrals, local = excluded.local,
                 notification = excluded.notification, sender = excluded.sender, relay = excluded.relay,
                 source = excluded.source, run_id = excluded.run_id
@@ -417,6 +420,8 @@ impl PgStore {
                 &c.sender,
                 &c.relay,
                 &c.source,
+                &c.stage,
+                &c.matched,
                 &run,
             ],
         )?;
@@ -506,6 +511,11 @@ impl PgStore {
                 sender: self.get(r, 14)?,
                 relay: self.get(r, 15)?,
                 source: self.get(r, 16)?,
+                stage: self
+                    .get::<Option<String>>(r, 17)?
+                    .as_deref()
+                    .and_then(Stage::parse),
+                matched: self.get(r, 18)?,
             },
         ))
     }
@@ -683,6 +693,12 @@ fn delivery_from_row(location: &str, r: &Row, pending: bool) -> Result<(i64, Del
             sender: r.try_get(14).map_err(data)?,
             relay: r.try_get(15).map_err(data)?,
             source: r.try_get(16).map_err(data)?,
+            stage: r
+                .try_get::<_, Option<String>>(17)
+                .map_err(data)?
+                .as_deref()
+                .and_then(Stage::parse),
+            matched: r.try_get(18).map_err(data)?,
         },
     ))
 }
@@ -730,6 +746,8 @@ struct Columns {
     outcome: Vec<String>,
     reason: Vec<Option<String>>,
     rule: Vec<Option<String>>,
+    stage: Vec<Option<String>>,
+    matched: Vec<Option<String>>,
     status_code: Vec<Option<String>>,
     diagnostic: Vec<String>,
     deferrals: Vec<i64>,
@@ -753,6 +771,11 @@ impl Columns {
             outcome: rows.iter().map(|d| d.outcome.as_str().to_string()).collect(),
             reason: opt(|d| &d.reason),
             rule: opt(|d| &d.rule),
+            stage: rows
+                .iter()
+                .map(|d| d.stage.map(|s| s.as_str().to_string()))
+                .collect(),
+            matched: opt(|d| &d.matched),
             status_code: opt(|d| &d.status_code),
             diagnostic: text(|d| &d.diagnostic),
             deferrals: rows.iter().map(|d| i64::from(d.deferrals)).collect(),

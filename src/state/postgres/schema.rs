@@ -3,8 +3,22 @@
 //! the same migration versions.
 
 /// Ordered migrations, the same versions as the SQLite store's.
-pub(super) const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "initial schema", SCHEMA_V1), (2, "ESP signals", SCHEMA_V2)];
+pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial schema", SCHEMA_V1),
+    (2, "ESP signals", SCHEMA_V2),
+    (
+        3,
+        "the stage and the matched words of a delivery's verdict",
+        SCHEMA_V3,
+    ),
+];
+
+/// The stage and the matched words of a bounce's verdict, with every
+/// delivery and pending delivery (`NULL` in rows stored before).
+const SCHEMA_V3: &str = "
+ALTER TABLE deliveries ADD COLUMN stage TEXT, ADD COLUMN matched TEXT;
+ALTER TABLE pending ADD COLUMN stage TEXT, ADD COLUMN matched TEXT;
+";
 
 const SCHEMA_V1: &str = "
 CREATE TABLE runs (
