@@ -66,18 +66,35 @@ fn skip_spaces(b: &[u8]) -> usize {
 
 /// Splits `TIME HOST PROGRAM[PID]: MESSAGE`. `None` when the line has no
 /// timestamp or no program tag. Runs for every line of every log.
+///
+/// Syslog daemons write one line of their own without a tag: `last message
+/// repeated N times` (sysklogd, busybox; `--- last message repeated N times
+/// ---` in some): it is split as the program `syslogd`, a known line of
+/// another program, not one in no known form.
 pub fn split(line: &[u8]) -> Option<SyslogLine<'_>> {
     let (time, at) = leading_time(line)?;
     let host_end = find_any(line, at, [b' '])?;
     let tag_start = host_end + 1;
+    let repeat_notice = || {
+        let rest = &line[tag_start.min(line.len())..];
+        let rest = rest.strip_prefix(b"--- ").unwrap_or(rest);
+        rest.starts_with(b"last message repeated ").then(|| SyslogLine {
+            time,
+            host: &line[at..host_end],
+            program: b"syslogd",
+            message: rest,
+        })
+    };
     // The program tag ends at `[pid]:` or `:`; it holds no spaces.
-    let tag_end = find_any(line, tag_start, [b'[', b':', b' '])?;
+    let Some(tag_end) = find_any(line, tag_start, [b'[', b':', b' ']) else {
+        return repeat_notice();
+    };
     let mut i = tag_end;
     if line[i] == b'[' {
         i = find_any(line, i, [b']'])? + 1;
     }
     if line.get(i) != Some(&b':') || tag_end == tag_start {
-        return None;
+        return repeat_notice();
     }
     i += 1;
     if line.get(i) == Some(&b' ') {
@@ -94,6 +111,19 @@ pub fn split(line: &[u8]) -> Option<SyslogLine<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeat_notice_is_a_line_of_syslogd() {
+        for line in [
+            &b"Nov 20 08:00:01 mx last message repeated 3 times"[..],
+            b"Nov 20 08:00:01 mx --- last message repeated 2 times ---",
+            b"2026-11-20T08:00:01+00:00 mx last message repeated 12 times",
+        ] {
+            let sl = split(line).expect("split");
+            assert_eq!((sl.host, sl.program), (&b"mx"[..], &b"syslogd"[..]));
+        }
+        assert!(split(b"Nov 20 08:00:01 mx some words without a tag").is_none());
+    }
 
     #[test]
     fn splits_traditional_lines() {

@@ -62,3 +62,26 @@ fn unsuppress_of_an_address_that_is_not_suppressed_records_nothing_and_fails() {
     let (_, list, _) = with_state(&["suppress", "--format", "txt"]);
     assert!(!String::from_utf8(list).unwrap().contains("gone@web.de"));
 }
+
+/// Issue 17, item 4: syslog's own `last message repeated N times` is a known
+/// line of another program, not one in no known form (no warning).
+#[test]
+fn syslog_repeat_notices_are_known_lines() {
+    let dir = fresh_dir("usage-repeat");
+    let log = dir.join("mail.log");
+    std::fs::write(
+        &log,
+        "Nov 20 08:00:00 mx postfix/smtp[1]: ABC123: to=<a@example.org>, relay=mx.example.org[192.0.2.1]:25, \
+         delay=1, dsn=2.0.0, status=sent (250 ok)\n\
+         Nov 20 08:00:01 mx last message repeated 3 times\n\
+         Nov 20 08:00:03 mx --- last message repeated 2 times ---\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(bouncectl()
+        .args(["analyze", "--no-state", "--year", "2026", "--format", "json"])
+        .arg(&log));
+    assert_eq!((code, err.as_str()), (0, ""));
+    let r: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(r["inputs"][0]["skipped_by"]["other_program"], 2);
+    assert_eq!(r["inputs"][0]["skipped_by"]["unrecognized"], 0);
+}
