@@ -53,6 +53,9 @@ pub struct ReadSummary {
     pub warnings: Vec<String>,
     /// An input could not be read to its end.
     pub had_errors: bool,
+    /// Inputs named but not there (among others that are): said as errors,
+    /// and the run exits 1, but what is there is read and recorded.
+    pub missing: Vec<String>,
     /// Where reading of each input started and ended (parallel to `inputs`),
     /// for incremental runs.
     pub positions: Vec<InputPosition>,
@@ -308,14 +311,40 @@ pub fn read_all(
     opts: &ReadOptions,
     on_event: impl FnMut(Event, usize),
 ) -> Result<ReadSummary> {
-    read_inputs(open_inputs(sources, opts)?, opts, on_event)
+    let mut missing = Vec::new();
+    let prepared = open_inputs(sources, opts, &mut missing)?;
+    let mut summary = read_inputs(prepared, opts, on_event)?;
+    summary.missing = missing;
+    Ok(summary)
 }
 
 /// The first half of [`read_all`]: opens every input and orders them oldest
 /// first. The caller may look at each input's identity and plan what to read
-/// of it before [`read_inputs`].
-pub fn open_inputs(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, InputError> {
-    prepare(sources, opts)
+/// of it before [`read_inputs`]. An input that does not exist, among others
+/// that do, is left out and said in `missing` (a cron job that names
+/// `mail.log.1` before the first rotation still reads `mail.log`); when none
+/// is there, that is the error.
+pub fn open_inputs(
+    sources: &[Source],
+    opts: &ReadOptions,
+    missing: &mut Vec<String>,
+) -> Result<Vec<Prepared>, InputError> {
+    let mut first_missing = None;
+    let mut present = Vec::with_capacity(sources.len());
+    for source in sources {
+        match source {
+            Source::File(path) if sources.len() > 1 && path.symlink_metadata().is_err() => {
+                let error = InputError::NotFound { name: source.name() };
+                missing.push(error.to_string());
+                first_missing.get_or_insert(error);
+            }
+            _ => present.push(source.clone()),
+        }
+    }
+    match first_missing {
+        Some(error) if present.is_empty() => Err(error),
+        _ => prepare(&present, opts),
+    }
 }
 
 /// Applies an input's plan: positions its reader at the planned start and,

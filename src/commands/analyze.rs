@@ -275,7 +275,7 @@ pub fn analyze(
     correlator.finish(&mut aggregator);
     print_notes(&summary, &[], quiet);
     let report = aggregator.finish(summary.inputs, summary.first, summary.last);
-    Ok((report, summary.had_errors))
+    Ok((report, summary.had_errors || !summary.missing.is_empty()))
 }
 
 /// How a run records into the state.
@@ -375,7 +375,8 @@ fn record_run(
     let host = job.host.as_str();
     // Two runs of the same host wait for each other; other hosts go on.
     store.lock_host(host)?;
-    let mut prepared = pipeline::open_inputs(sources, opts)?;
+    let mut missing = Vec::new();
+    let mut prepared = pipeline::open_inputs(sources, opts, &mut missing)?;
     let names: Vec<String> = prepared.iter().map(|p| p.name().to_string()).collect();
     let mut notes = Vec::new();
     let plans = if job.incremental {
@@ -406,6 +407,9 @@ fn record_run(
         // Nothing to read: neither the saved in-flight deliveries nor the
         // state are loaded, and the report says so (no carried-over pending
         // delivery is this run's).
+        for e in &missing {
+            eprintln!("bouncectl: error: {}", output::sanitize(e));
+        }
         if !job.quiet {
             for note in notes.iter().chain(prepared.iter().flat_map(|p| p.notes())) {
                 eprintln!("bouncectl: warning: {}", output::sanitize(note));
@@ -420,7 +424,7 @@ fn record_run(
         })?);
         return Ok(Done {
             report,
-            had_errors: false,
+            had_errors: !missing.is_empty(),
             read_nothing,
         });
     }
@@ -443,9 +447,10 @@ fn record_run(
         }
         None => Correlator::new(),
     };
-    let summary = pipeline::read_inputs(prepared, opts, |event, source| {
+    let mut summary = pipeline::read_inputs(prepared, opts, |event, source| {
         correlator.push(event, source, &mut recorder);
     })?;
+    summary.missing = missing;
     let flight = job.incremental.then(|| {
         let snapshot = correlator.snapshot();
         let mut sources: Vec<String> = Vec::new();
@@ -474,7 +479,11 @@ fn record_run(
         return Err(e.into());
     }
     print_notes(&summary, &notes, job.quiet);
-    if job.incremental && !summary.had_errors && summary.inputs.iter().all(|i| i.lines == 0) {
+    if job.incremental
+        && !summary.had_errors
+        && summary.missing.is_empty()
+        && summary.inputs.iter().all(|i| i.lines == 0)
+    {
         // Planned reads found no whole new line (a file that only grew by a
         // partial line, or an empty new one): as above, nothing is new.
         let mut report = nothing_new_report(&identities, empty_settings);
@@ -556,7 +565,7 @@ fn record_run(
     report.suppression = suppression;
     Ok(Done {
         report,
-        had_errors: summary.had_errors,
+        had_errors: summary.had_errors || !summary.missing.is_empty(),
         read_nothing,
     })
 }
@@ -674,7 +683,12 @@ pub fn render_with(report: &Report, format: ReportFormat, color: bool) -> Vec<u8
 /// Prints what reading found: an input that could not be read to its end is
 /// an error (exit 1), said even with `--quiet`, which only silences warnings.
 fn print_notes(summary: &pipeline::ReadSummary, notes: &[String], quiet: bool) {
-    let errors: Vec<&str> = summary.inputs.iter().filter_map(|i| i.error.as_deref()).collect();
+    let errors: Vec<&str> = summary
+        .missing
+        .iter()
+        .map(String::as_str)
+        .chain(summary.inputs.iter().filter_map(|i| i.error.as_deref()))
+        .collect();
     // File names and line excerpts come from outside: escaped for the terminal.
     for e in &errors {
         eprintln!("bouncectl: error: {}", output::sanitize(e));

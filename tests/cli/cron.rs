@@ -201,3 +201,56 @@ fn the_first_run_that_creates_the_default_state_says_so_once() {
     assert_eq!((code, err.as_str()), (0, ""));
     assert!(!other.join("bouncectl").exists());
 }
+
+/// Issue 17, item 5: the README's cron recipe on a fresh server, before the
+/// first rotation: the shell's glob names what exists, the run records and
+/// reports. And an input named but missing among others is said, the rest
+/// read and recorded, exit 1.
+#[test]
+fn the_cron_recipe_works_before_the_first_rotation_and_a_missing_input_is_said() {
+    let dir = fresh_dir("cron-recipe");
+    std::fs::copy(SAMPLE, dir.join("mail.log")).unwrap();
+    let state = dir.join("state.db");
+    let out = dir.join("last.json");
+    let line = format!(
+        "exec \"$BOUNCECTL\" --now {NOW} analyze --state {} --incremental --fail-on critical -q --format json \
+         --out {} {}/mail.log*",
+        state.display(),
+        out.display(),
+        dir.display()
+    );
+    let status = std::process::Command::new("sh")
+        .args(["-c", &line])
+        .env("BOUNCECTL", assert_cmd::cargo::cargo_bin("bouncectl"))
+        .env("TZ", "UTC")
+        .env("XDG_CONFIG_HOME", root().join("target/no-config-home"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&status.stderr);
+    assert_eq!(status.status.code(), Some(3), "the sample is critical: {err}");
+    assert!(
+        err.starts_with("bouncectl: critical: bounce rate 17.72%"),
+        "{err}"
+    );
+    assert_eq!(json(&std::fs::read(&out).unwrap())["deliveries"]["total"], 80);
+
+    // mail.log.1 named before it exists: said, the rest recorded, exit 1.
+    let fresh = dir.join("fresh.db");
+    let mut cmd = incremental(&fresh, &dir.join("mail.log.1"), &["--format", "json"]);
+    cmd.arg(dir.join("mail.log"));
+    let (code, report, err) = run(&mut cmd);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("mail.log.1: no such file"), "{err}");
+    assert_eq!(json(&report)["deliveries"]["total"], 80);
+    let (code, again, _) = run(&mut incremental(
+        &fresh,
+        &dir.join("mail.log"),
+        &["--format", "json"],
+    ));
+    assert_eq!(code, 0);
+    assert_eq!(
+        json(&again)["deliveries"]["total"],
+        0,
+        "recorded: nothing new the second time"
+    );
+}
