@@ -1,8 +1,8 @@
 //! The command line: clap derive structs, one per subcommand. Field doc
 //! comments are the help text; clap types stay here and in `commands/`.
 
+use crate::aggregate::report::Breakdown;
 use crate::parse::csv_generic::ColumnMap;
-use crate::report::Breakdown;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;

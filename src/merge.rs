@@ -9,10 +9,10 @@
 //! (consecutive soft bounces), so an export that overlaps a log in time must
 //! interleave with it rather than follow it.
 
+use crate::aggregate::report::InputReport;
 use crate::model::Event;
 use crate::parse::csv_generic::ColumnMap;
 use crate::parse::{Format, LineContext, Skip, SkipCounts};
-use crate::report::InputReport;
 use anyhow::{bail, Result};
 use std::collections::VecDeque;
 use std::io::Read;

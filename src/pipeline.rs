@@ -2,6 +2,7 @@
 //! newline-aligned chunks that a rayon pool parses in parallel, while this
 //! thread consumes the results strictly in input order.
 
+use crate::aggregate::report::InputReport;
 use crate::classify::Rules;
 use crate::input::chunks::{Chunk, Chunker, MAX_LINE};
 use crate::input::{self, InputError, Source};
@@ -9,7 +10,6 @@ use crate::model::Event;
 use crate::parse::syslog::{leading_time, LineTime};
 use crate::parse::timestamp::SyslogClock;
 use crate::parse::{parse_chunk, ChunkOutput, Format, LineContext, Skip, SkipCounts};
-use crate::report::InputReport;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::tz::TimeZone;

@@ -3,6 +3,7 @@
 //! (`crate::config`).
 
 use super::{load_classifier, Exit, Global, UsageError};
+use crate::aggregate::report::{Breakdown, Level, Report, Suppression, SuppressionCauses};
 use crate::aggregate::{Aggregator, Settings};
 use crate::cli::{AnalyzeArgs, ColorWhen, FailOn, InputFormat, ReportFormat};
 use crate::config::Effective;
@@ -15,6 +16,7 @@ use crate::parse::timestamp::format_rfc3339;
 use crate::parse::Format;
 use crate::pipeline::{self, ReadOptions};
 use crate::pipeline::{InputIdentity, Plan};
+use crate::report::Render;
 use crate::report::{
     csv::CsvFormat,
     html::Html,
@@ -22,9 +24,7 @@ use crate::report::{
     markdown::Markdown,
     prometheus::Prometheus,
     table::{ColoredTable, TableFormat},
-    Breakdown,
 };
-use crate::report::{Level, Render, Report, Suppression, SuppressionCauses};
 use crate::state::record::Recorder;
 use crate::state::{incremental, review_address, CountsQuery, ScopeFilter, StateError, Store};
 use anyhow::{Context, Result};
@@ -584,7 +584,7 @@ fn nothing_new(plan: Plan, input: &InputIdentity) -> bool {
 fn nothing_new_report(identities: &[InputIdentity], settings: Settings) -> Report {
     let inputs = identities
         .iter()
-        .map(|i| crate::report::InputReport {
+        .map(|i| crate::aggregate::report::InputReport {
             path: i.name.clone(),
             format: String::new(),
             lines: 0,
@@ -598,7 +598,7 @@ fn nothing_new_report(identities: &[InputIdentity], settings: Settings) -> Repor
     // An idle log is not a broken one: no data to judge, but nothing wrong.
     report.status = Level::Healthy;
     report.alerts.retain(|a| a.code != "no-deliveries");
-    report.alerts.push(crate::report::Alert {
+    report.alerts.push(crate::aggregate::report::Alert {
         level: Level::Info,
         code: "nothing-new".into(),
         message: "nothing new since the last incremental run: no input has a new line".into(),

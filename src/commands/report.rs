@@ -6,13 +6,13 @@
 
 use super::analyze::{emit, settings, threshold_exit};
 use super::{open_state_read_only, parse_since, Exit, Global};
+use crate::aggregate::report::Report;
 use crate::aggregate::{Aggregator, Settings};
 use crate::cli::ReportArgs;
 use crate::config::Effective;
 use crate::correlate::{intern_rule, Delivery, Sink};
 use crate::model::{Attempt, AttemptParts, AttemptStatus, Deferral, MsgId, Outcome, Reason, Scope, Verdict};
 use crate::output;
-use crate::report::Report;
 use crate::state::{CountsQuery, Replayed, ScopeFilter, Store, Stored};
 use anyhow::Result;
 
