@@ -2,6 +2,7 @@
 //! what we can learn about a file before reading it (size, mtime, last line).
 
 pub mod chunks;
+pub mod identity;
 pub mod ranges;
 
 use crate::parse::syslog::{leading_time, LineTime};

@@ -7,7 +7,7 @@
 //! marks, independent of the backend.
 
 use super::{fnv1a, InputMark};
-use crate::pipeline::{InputIdentity, InputPosition, Plan};
+use crate::input::identity::{InputIdentity, InputPosition, Plan};
 
 /// The plan for one input and the mark to update after reading it.
 #[derive(Debug, Clone)]
