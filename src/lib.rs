@@ -15,8 +15,6 @@ pub mod config;
 pub mod contacts;
 pub mod correlate;
 pub mod error;
-#[doc(hidden)]
-pub mod genlog;
 pub mod input;
 pub mod merge;
 pub mod model;
