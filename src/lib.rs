@@ -16,6 +16,7 @@ pub mod contacts;
 pub mod correlate;
 pub mod error;
 pub mod input;
+pub mod lists;
 pub mod merge;
 pub mod model;
 pub mod output;
