@@ -1,14 +1,14 @@
-//! Parser throughput on generated Postfix logs (`bouncectl::genlog`: about
+//! Parser throughput on generated Postfix logs (the `genlog` dev crate: about
 //! one delivery line in nine, the rest smtpd, postscreen, dovecot, opendkim
 //! noise): per line through `Format::parse_line`, per 2 MiB chunk through
 //! `parse_chunk`, and the delivery lines alone. Whole-run figures against
 //! `grep -c` are in `scripts/bench.sh`. Run: `cargo bench --bench parse`.
 
 use bouncectl::classify::Rules;
-use bouncectl::genlog::{generate, Config};
 use bouncectl::parse::timestamp::SyslogClock;
 use bouncectl::parse::{parse_chunk, Format, LineContext};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use genlog::{generate, Config};
 use jiff::tz::TimeZone;
 use std::hint::black_box;
 

@@ -3,7 +3,7 @@
 //!
 //!     cargo run --release --example genlog -- --size 700M --out big.log --truth big.truth.json
 
-use bouncectl::genlog::{generate, Config, Stamp};
+use genlog::{generate, Config, Stamp};
 use std::io::Write;
 
 fn size(s: &str) -> Option<u64> {

@@ -1,31 +1,19 @@
 //! `--sources contacts.csv`: which list or import batch each address came
 //! from, so that a bounce spike can be traced to the batch that caused it
 //! (`--by source`). The file is any CSV with a header row naming an address
-//! column and a source column; both are found by name.
+//! column and a source column; both are found by name, the address column
+//! and the addresses as every list of the user's reads them ([`crate::lists`]).
 
+use crate::lists::{self, ADDRESS_HEADERS};
 use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 
-/// Header names of the address column (compared lower-cased, `_` and `-` as
-/// spaces).
-pub const ADDRESS_HEADERS: &[&str] = &[
-    "email",
-    "e mail",
-    "email address",
-    "e mail address",
-    "emailaddress",
-    "mail",
-    "address",
-    "recipient",
-    "to",
-];
-
-/// Header names of the source column.
+/// Header names of the source column, compared like the address column's
+/// ([`crate::lists::header_key`]: `List_Name` is `list name`).
 pub const SOURCE_HEADERS: &[&str] = &[
     "source",
     "list",
     "list name",
-    "listname",
     "batch",
     "import",
     "import batch",
@@ -59,27 +47,6 @@ pub enum ContactsError {
     Header { path: String, what: String },
 }
 
-fn normalize(header: &str) -> String {
-    header
-        .trim()
-        .trim_start_matches('\u{feff}')
-        .to_lowercase()
-        .replace(['_', '-'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The delimiter of a CSV: the most frequent of `,` `;` and tab in its
-/// first line (`,` on a tie).
-fn sniff_delimiter(text: &[u8]) -> u8 {
-    let first = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
-    [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| (first.iter().filter(|&&b| b == *d).count(), *d == b','))
-        .unwrap_or(b',')
-}
-
 impl Contacts {
     pub fn load(path: &Path) -> Result<Contacts, ContactsError> {
         let text = std::fs::read(path).map_err(|source| ContactsError::Io {
@@ -92,13 +59,20 @@ impl Contacts {
     /// Parses the CSV text; `path` names it in errors.
     pub fn parse(text: &[u8], path: &str) -> Result<Contacts, ContactsError> {
         let mut reader = csv::ReaderBuilder::new()
-            .delimiter(sniff_delimiter(text))
+            .delimiter(lists::sniff_delimiter(text))
             .flexible(true)
             .has_headers(false)
             .from_reader(text);
         let mut records = reader.byte_records();
-        let header: Vec<String> = match records.next() {
-            Some(Ok(h)) => h.iter().map(|c| normalize(&String::from_utf8_lossy(c))).collect(),
+        let (header, keys): (Vec<String>, Vec<String>) = match records.next() {
+            Some(Ok(h)) => h
+                .iter()
+                .map(|c| {
+                    let shown = String::from_utf8_lossy(c);
+                    let shown = shown.trim().trim_start_matches('\u{feff}').to_string();
+                    (shown, lists::header_key_of(c))
+                })
+                .unzip(),
             _ => {
                 return Err(ContactsError::Header {
                     path: path.into(),
@@ -106,7 +80,7 @@ impl Contacts {
                 })
             }
         };
-        let find = |names: &[&str]| names.iter().find_map(|n| header.iter().position(|h| h == n));
+        let find = |names: &[&str]| lists::find_column(&keys, names);
         let shown = || crate::output::sanitize(&header.join(", "));
         let Some(address) = find(ADDRESS_HEADERS) else {
             return Err(ContactsError::Header {
@@ -140,10 +114,7 @@ impl Contacts {
             };
             // The normal form the reports' addresses have (crate::address);
             // a cell that is no address can match none of them.
-            let Ok(addr) = std::str::from_utf8(record.get(address).unwrap_or(b"")) else {
-                continue;
-            };
-            let Ok(addr) = crate::address::from_user(addr) else {
+            let Some(addr) = lists::address_of(record.get(address).unwrap_or(b"")) else {
                 continue;
             };
             if addr.is_empty() {

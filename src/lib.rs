@@ -15,9 +15,8 @@ pub mod config;
 pub mod contacts;
 pub mod correlate;
 pub mod error;
-#[doc(hidden)]
-pub mod genlog;
 pub mod input;
+pub mod lists;
 pub mod merge;
 pub mod model;
 pub mod output;

@@ -6,7 +6,6 @@
 use bouncectl::aggregate::{Aggregator, Settings};
 use bouncectl::classify::{Classifier, Rules};
 use bouncectl::correlate::Correlator;
-use bouncectl::genlog::{generate, Config};
 use bouncectl::input::chunks::{Chunk, Chunker};
 use bouncectl::input::ranges::read_lines;
 use bouncectl::model::{
@@ -15,6 +14,7 @@ use bouncectl::model::{
 use bouncectl::parse::timestamp::SyslogClock;
 use bouncectl::parse::{parse_chunk, ChunkOutput, Format, LineContext};
 use bouncectl::report::{json::Json, table::TableFormat, Render};
+use genlog::{generate, Config};
 use jiff::tz::TimeZone;
 use proptest::prelude::*;
 use std::io::Write;

@@ -10,61 +10,21 @@
 //! internationalised domain is dropped.
 //!
 //! The address column is `--column` (a header name, or a number from 1), else
-//! the first header named like an address column (`email`, `e-mail`, `email
-//! address`, `mail`, `address`, `recipient`; case, spaces, `-` and `_`
-//! ignored), else, when no header matches and a cell of the first row holds
-//! an `@`, that column of a list without header.
+//! the first header named like an address column
+//! ([`crate::lists::ADDRESS_HEADERS`]: `email`, `e-mail`, `email address`,
+//! `recipient`, `mail`, `address`, ...; case, spaces, `-` and `_` ignored),
+//! else, when no header matches and a cell of the first row holds an `@`,
+//! that column of a list without header. The delimiter, header names and
+//! addresses are read as in every list of the user's ([`crate::lists`]).
 
 use super::{open_state_read_only, Exit, Global, UsageError};
 use crate::cli::FilterArgs;
+use crate::lists;
 use crate::model::Class;
 use crate::output;
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read, Write};
-
-/// Header names of an address column, best first (normalized: lower case,
-/// letters and digits only).
-const EMAIL_HEADERS: &[&str] = &[
-    "email",
-    "emailaddress",
-    "mail",
-    "address",
-    "recipient",
-    "emailaddr",
-    "to",
-];
-
-fn normalize_header(h: &[u8]) -> String {
-    let h = h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h);
-    String::from_utf8_lossy(h)
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// The address in a cell in the normal form the state keeps
-/// ([`crate::address::from_user`]: without a display name, angle brackets or
-/// `mailto:`). `None` when the cell is no address at all (not UTF-8, a
-/// control character, too long): no such address is ever suppressed.
-pub fn address_of(cell: &[u8]) -> Option<String> {
-    let s = std::str::from_utf8(cell).ok()?;
-    crate::address::from_user(s).ok().map(|a| a.into_owned())
-}
-
-/// The most frequent of `,` `;` tab in the first line (`,` on a tie or none).
-fn sniff_delimiter(data: &[u8]) -> u8 {
-    let line = data.split(|&c| c == b'\n').next().unwrap_or(b"");
-    let count = |d: u8| line.iter().filter(|&&c| c == d).count();
-    let mut best = (count(b','), b',');
-    for d in [b';', b'\t'] {
-        if count(d) > best.0 {
-            best = (count(d), d);
-        }
-    }
-    best.1
-}
 
 /// What filtering did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -216,10 +176,10 @@ fn choose_column(
                     "--column `{name}` names a header, but --no-header says there is none: give its number"
                 )));
             }
-            let want = normalize_header(name.as_bytes());
+            let want = lists::header_key(name);
             let i = first
                 .iter()
-                .position(|h| normalize_header(h) == want)
+                .position(|h| lists::header_key_of(h) == want)
                 .ok_or_else(|| {
                     UsageError(format!(
                         "no column named `{name}` in the header ({})",
@@ -235,9 +195,8 @@ fn choose_column(
         (None, Some(first)) => {
             let named = (!no_header)
                 .then(|| {
-                    EMAIL_HEADERS
-                        .iter()
-                        .find_map(|want| first.iter().position(|h| normalize_header(h) == *want))
+                    let keys: Vec<String> = first.iter().map(lists::header_key_of).collect();
+                    lists::find_column(&keys, lists::ADDRESS_HEADERS)
                 })
                 .flatten();
             match named {
@@ -271,7 +230,7 @@ pub fn filter(
     // The first line decides the delimiter; it is read again by the parser.
     let mut head = Vec::new();
     input.read_until(b'\n', &mut head).map_err(FilterError::Read)?;
-    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(&head));
+    let delimiter = delimiter.unwrap_or_else(|| lists::sniff_delimiter(&head));
     let tee = Tee {
         inner: std::io::Cursor::new(head).chain(input),
         seen: Vec::new(),
@@ -329,7 +288,9 @@ pub fn filter(
             }
         };
         let cell = record.get(column).unwrap_or(b"");
-        let address = address_of(cell);
+        // No address at all (not UTF-8, control characters, too long): never
+        // suppressed, so kept.
+        let address = lists::address_of(cell);
         keep = match address.as_deref() {
             Some("") => {
                 outcome.without_address += 1;

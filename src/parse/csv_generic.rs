@@ -4,6 +4,9 @@
 //! CSV, and Mailchimp's audience export (cleaned and unsubscribed contacts).
 //! A row that cannot be read is counted as skipped with its line number.
 
+// `Email Address` → `emailaddress`: header names and labels compared as
+// every list of the user's compares them.
+use crate::lists::header_key as normalize;
 use crate::model::{Class, Reason, SuppressCause};
 use crate::parse::esp::postmark::{bounce_type, TypeMeans};
 use crate::parse::esp::{line_of, Doc, EspSays, Failure};
@@ -57,22 +60,12 @@ impl Field {
         })
     }
 
-    /// Header names (normalized: lower-case letters and digits only) that
-    /// name this field, best first.
+    /// Header names that name this field, best first (compared by
+    /// [`normalize`]; all but the address column's written normalized).
     fn synonyms(self) -> &'static [&'static str] {
         match self {
-            Field::Email => &[
-                "email",
-                "emailaddress",
-                "recipient",
-                "address",
-                "rcptto",
-                "rcpt",
-                "recipientemail",
-                "to",
-                "mail",
-                "subscriberemail",
-            ],
+            // The address column of every list of the user's.
+            Field::Email => crate::lists::ADDRESS_HEADERS,
             Field::Timestamp => &[
                 "timestamp",
                 "bouncedat",
@@ -136,14 +129,6 @@ impl Field {
     }
 }
 
-/// `Email Address` → `emailaddress`.
-fn normalize(name: &str) -> String {
-    name.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
 /// The user's `--columns`: field → header name (or 1-based column number).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ColumnMap {
@@ -200,31 +185,10 @@ enum Dialect {
     Mailchimp,
 }
 
-/// The delimiter of a CSV file: the most frequent of `,`, `;` and tab in its
-/// first line, outside quotes.
-fn delimiter(head: &[u8]) -> u8 {
-    let line = &head[..memchr::memchr(b'\n', head).unwrap_or(head.len())];
-    let mut counts = [0usize; 3];
-    let mut quoted = false;
-    for &c in line {
-        match c {
-            b'"' => quoted = !quoted,
-            b',' if !quoted => counts[0] += 1,
-            b';' if !quoted => counts[1] += 1,
-            b'\t' if !quoted => counts[2] += 1,
-            _ => {}
-        }
-    }
-    let best = (0..3)
-        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
-        .unwrap_or(0);
-    [b',', b';', b'\t'][best]
-}
-
 fn header_of(head: &[u8]) -> Option<Vec<String>> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(head))
+        .delimiter(crate::lists::sniff_delimiter(head))
         .has_headers(false)
         .flexible(true)
         .from_reader(head);
@@ -259,10 +223,7 @@ fn column(header: &[String], field: Field, map: Option<&ColumnMap>) -> Result<Op
             header.join(", ")
         ));
     }
-    Ok(field
-        .synonyms()
-        .iter()
-        .find_map(|s| norm.iter().position(|h| h == s)))
+    Ok(crate::lists::find_column(&norm, field.synonyms()))
 }
 
 /// Whether the header row has the column `--columns email=...` names.
@@ -331,7 +292,7 @@ pub fn parse(bytes: &[u8], ctx: &LineContext, format: Format, map: Option<&Colum
     let unsubscribed = dialect == Dialect::Mailchimp && header.iter().any(|h| normalize(h) == "unsubtime");
     let unsub_reason = header.iter().position(|h| normalize(h) == "unsubreason");
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(body))
+        .delimiter(crate::lists::sniff_delimiter(body))
         .has_headers(true)
         .flexible(true)
         .from_reader(body);

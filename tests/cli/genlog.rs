@@ -1,9 +1,9 @@
-//! The generated logs of `bouncectl::genlog` come with their truth: analyze
-//! must find exactly those counts, in both timestamp styles and with any
-//! thread count.
+//! The generated logs of the `genlog` dev crate (crates/genlog) come with
+//! their truth: analyze must find exactly those counts, in both timestamp
+//! styles and with any thread count.
 
 use crate::util::{bouncectl, run};
-use bouncectl::genlog::{generate, Config, Stamp, Truth};
+use ::genlog::{generate, Config, Stamp, Truth};
 
 fn check(cfg: &Config, extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
@@ -64,4 +64,38 @@ fn traditional_syslog_dates_give_the_same_truth() {
         ..Config::default()
     };
     check(&cfg, &["--year", "2026", "--threads", "3"]);
+}
+
+/// The generator is a dev-only crate: the library declares no `genlog`
+/// module, and the package names `genlog` only as a dev-dependency (the
+/// binary users install carries no test code).
+#[test]
+fn the_generator_is_not_in_the_library() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert!(
+        !lib.lines().any(|l| l.trim_start().starts_with("pub mod genlog")),
+        "src/lib.rs still declares the genlog module"
+    );
+    assert!(
+        !root.join("src/genlog.rs").exists(),
+        "src/genlog.rs is still in the library"
+    );
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let mut section = "";
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            section = line;
+        } else if line.starts_with("genlog") {
+            assert_eq!(
+                section, "[dev-dependencies]",
+                "Cargo.toml: genlog outside the dev-dependencies"
+            );
+        }
+    }
+    assert!(
+        manifest.contains("members = [\"crates/genlog\"]"),
+        "crates/genlog is not a workspace member"
+    );
 }

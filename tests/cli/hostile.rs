@@ -137,13 +137,13 @@ fn an_8_mib_line_is_one_skipped_line() {
 /// block only whole), cut at two thirds.
 fn compressed(dir: &Path) -> (PathBuf, PathBuf) {
     let mut text = Vec::new();
-    let cfg = bouncectl::genlog::Config {
+    let cfg = ::genlog::Config {
         seed: 3,
         target_bytes: 1 << 20,
         addresses: 2000,
         ..Default::default()
     };
-    bouncectl::genlog::generate(&cfg, &mut text).unwrap();
+    ::genlog::generate(&cfg, &mut text).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&text).unwrap();
     let gz = gz.finish().unwrap();

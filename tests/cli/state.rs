@@ -11,7 +11,7 @@
 //! skipped with a note, unless `CI` is set: then they fail.
 
 use crate::util::{assert_matches_file, bouncectl, fresh_dir, run};
-use bouncectl::genlog::{generate_with_addresses, Addresses, Config, Truth};
+use ::genlog::{generate_with_addresses, Addresses, Config, Truth};
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::io::Write;

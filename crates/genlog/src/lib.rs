@@ -1,6 +1,8 @@
 //! A deterministic generator of realistic Postfix logs of any size, with the
 //! counts a correct analysis must find ("truth"). For tests and benchmarks:
-//! `cargo run --release --example genlog -- --help`.
+//! `cargo run --release --example genlog -- --help`. A dev-only crate of the
+//! workspace (bouncectl's dev-dependency), not part of the library: it
+//! depends on nothing of bouncectl.
 //!
 //! The log is a mail host's syslog: noise from smtpd, postscreen, dovecot,
 //! opendkim and anvil around messages that each get a qmgr line, one attempt
@@ -13,6 +15,23 @@ use serde::Serialize;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io::{self, Write};
+
+/// (year, month, day) of a day number since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`). The generator keeps its own copy rather than use
+/// bouncectl's date code: the logs it writes are the truth that code is
+/// tested against, so they must not share its mistakes.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
 
 /// SplitMix64: small, fast, and the same sequence on every machine.
 #[derive(Debug, Clone)]
@@ -345,15 +364,18 @@ impl<W: Write> Generator<W> {
         if self.stamp_cache.0 != t {
             let s = match self.cfg.stamp {
                 Stamp::Rfc3339 => {
-                    let base = crate::parse::timestamp::format_rfc3339(t);
+                    let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+                    let s = t.rem_euclid(86_400);
                     format!(
-                        "{}.{:06}+00:00",
-                        &base[..19],
+                        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}+00:00",
+                        s / 3600,
+                        s / 60 % 60,
+                        s % 60,
                         (t as u64).wrapping_mul(7919) % 1_000_000
                     )
                 }
                 Stamp::Syslog => {
-                    let (_, m, d) = crate::parse::timestamp::civil_from_days(t.div_euclid(86_400));
+                    let (_, m, d) = civil_from_days(t.div_euclid(86_400));
                     const NAMES: [&str; 12] = [
                         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
                     ];
