@@ -209,8 +209,7 @@ impl PgStore {
     }
 
     fn get<'a, T: postgres::types::FromSql<'a>>(&self, row: &'a Row, idx: usize) -> Result<T> {
-        row.try_get(idx)
-            .map_err(|e| self.data_err(format!("column {idx}: {}", error_chain(&e))))
+        column(&self.location, row, idx)
     }
 
     /// The schema version (0: no bouncectl tables here).
@@ -521,35 +520,7 @@ impl PgStore {
     }
 
     fn address_from(&self, r: &Row) -> Result<AddressRecord> {
-        let status: String = self.get(r, 1)?;
-        let class: Option<String> = self.get(r, 3)?;
-        let trigger = match (
-            class.as_deref().and_then(Cause::parse),
-            self.get::<Option<i64>>(r, 7)?,
-            self.get::<Option<i64>>(r, 8)?,
-        ) {
-            (Some(class), Some(id), Some(ts)) => Some(Trigger {
-                id,
-                ts,
-                class,
-                reason: self.get(r, 4)?,
-                rule: self.get(r, 14)?,
-                status_code: self.get(r, 5)?,
-                diagnostic: self.get::<Option<String>>(r, 6)?.unwrap_or_default(),
-            }),
-            _ => None,
-        };
-        Ok(AddressRecord {
-            address: self.get(r, 0)?,
-            status: Status::parse(&status).unwrap_or(Status::Ok),
-            soft_streak: self.get::<i64>(r, 2)?.clamp(0, i64::from(u32::MAX)) as u32,
-            trigger,
-            suppressed_run: self.get(r, 9)?,
-            first_seen: self.get(r, 10)?,
-            last_seen: self.get(r, 11)?,
-            bounces: self.get::<i64>(r, 12)?.max(0) as u64,
-            counts_after: self.get(r, 13)?,
-        })
+        address_from_row(&self.location, r)
     }
 
     fn signal_from(&self, r: &Row) -> Result<SignalRow> {
@@ -657,6 +628,48 @@ impl PgStore {
         }
         Ok(())
     }
+}
+
+/// An address row (`ADDRESS_SELECT`), also read while the client is borrowed
+/// by a row iterator (`each_listed`).
+fn address_from_row(location: &str, r: &Row) -> Result<AddressRecord> {
+    let status: String = column(location, r, 1)?;
+    let class: Option<String> = column(location, r, 3)?;
+    let trigger = match (
+        class.as_deref().and_then(Cause::parse),
+        column::<Option<i64>>(location, r, 7)?,
+        column::<Option<i64>>(location, r, 8)?,
+    ) {
+        (Some(class), Some(id), Some(ts)) => Some(Trigger {
+            id,
+            ts,
+            class,
+            reason: column(location, r, 4)?,
+            rule: column(location, r, 14)?,
+            status_code: column(location, r, 5)?,
+            diagnostic: column::<Option<String>>(location, r, 6)?.unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    Ok(AddressRecord {
+        address: column(location, r, 0)?,
+        status: Status::parse(&status).unwrap_or(Status::Ok),
+        soft_streak: column::<i64>(location, r, 2)?.clamp(0, i64::from(u32::MAX)) as u32,
+        trigger,
+        suppressed_run: column(location, r, 9)?,
+        first_seen: column(location, r, 10)?,
+        last_seen: column(location, r, 11)?,
+        bounces: column::<i64>(location, r, 12)?.max(0) as u64,
+        counts_after: column(location, r, 13)?,
+    })
+}
+
+/// Column `idx` of `row`, or what could not be read in it.
+fn column<'a, T: postgres::types::FromSql<'a>>(location: &str, row: &'a Row, idx: usize) -> Result<T> {
+    row.try_get(idx).map_err(|e| StateError::Data {
+        path: location.into(),
+        detail: format!("column {idx}: {}", error_chain(&e)),
+    })
 }
 
 /// A delivery row read while the client is borrowed by a row iterator.
@@ -1243,6 +1256,48 @@ impl Store for PgStore {
             Ok(())
         })();
         streamed.map_err(|e| self.err(e))
+    }
+
+    fn each_listed(
+        &mut self,
+        since: Option<i64>,
+        include_at_risk: bool,
+        visit: &mut dyn FnMut(AddressRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        self.flush()?;
+        // `list` streamed: rows as they arrive (the connection reads no more
+        // than the caller takes), so an export of millions of addresses holds
+        // one at a time. Ordered by the server, bytewise as `list` sorts
+        // (COLLATE "C": by byte, whatever the database's collation).
+        let sql = format!(
+            "SELECT {ADDRESS_SELECT} \
+             WHERE (a.status = 'suppressed' AND ($1::int8 IS NULL OR a.trigger_ts >= $1)) \
+             OR ($2 AND a.status = 'at_risk' AND ($1::int8 IS NULL OR a.last_seen >= $1)) \
+             ORDER BY a.address COLLATE \"C\""
+        );
+        let params: [&(dyn ToSql + Sync); 2] = [&since, &include_at_risk];
+        let location = &self.location;
+        let client = &mut self.client;
+        // Ok(Some(e)): a row that cannot be read back, or the caller's own
+        // error (a full disk): the export stops there.
+        let streamed = (|| -> std::result::Result<Option<anyhow::Error>, postgres::Error> {
+            let mut rows = client.query_raw(&sql, params)?;
+            while let Some(row) = rows.next()? {
+                let visited = address_from_row(location, &row)
+                    .map_err(anyhow::Error::from)
+                    .and_then(&mut *visit);
+                if let Err(e) = visited {
+                    return Ok(Some(e));
+                }
+            }
+            Ok(None)
+        })();
+        match streamed {
+            Ok(None) => Ok(()),
+            Ok(Some(e)) => Err(e),
+            Err(e) => Err(self.err(e).into()),
+        }
     }
 
     fn contradicted(&mut self) -> Result<Vec<Contradiction>> {
