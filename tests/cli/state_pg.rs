@@ -162,3 +162,109 @@ fn a_large_export_from_postgres_is_streamed_in_byte_order() {
         peak
     );
 }
+
+fn cmd(url: &str, args: &[&str]) -> (i32, Vec<u8>, String) {
+    run(bouncectl().args(args).args(["--state", url, "--now", NOW]))
+}
+
+/// The schema version and the columns of `deliveries`, read behind
+/// bouncectl's back.
+fn schema_of(url: &str) -> (i64, Vec<String>) {
+    let mut c = connect(url);
+    let version: i64 = c
+        .query_one("SELECT max(version)::int8 FROM schema_migrations", &[])
+        .unwrap()
+        .get(0);
+    let columns = c
+        .query(
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name = 'deliveries' ORDER BY ordinal_position",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    (version, columns)
+}
+
+/// The commands that only read (`suppress` without logs, `report`,
+/// `history`, `filter`) never migrate a PostgreSQL state: one of schema
+/// version 2 is read as it is (its deliveries without stage and matched
+/// words) and stays version 2; one of version 1 is refused, saying what to
+/// do, and stays version 1.
+#[test]
+fn read_only_commands_never_migrate_a_postgres_state() {
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let dir = fresh_dir("pg-read-only");
+    let state = State::new(Backend::Postgres, &dir, "readonly");
+    let url = url(&state);
+    let (code, _, err) = cmd(
+        &url,
+        &["analyze", "-q", "--format", "json", "fixtures/postfix/sample.log"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, v3_list, err) = cmd(&url, &["suppress", "-q", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    let address = String::from_utf8_lossy(&v3_list)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').next())
+        .expect("a suppressed address")
+        .trim_matches('"')
+        .to_string();
+    let send_list = dir.join("send.csv");
+    std::fs::write(
+        &send_list,
+        format!("email\n{address}\nsomeone.else@example.org\n"),
+    )
+    .unwrap();
+
+    // The state as a bouncectl of schema version 2 left it.
+    connect(&url)
+        .batch_execute(
+            "DELETE FROM schema_migrations WHERE version = 3; \
+             ALTER TABLE deliveries DROP COLUMN stage, DROP COLUMN matched; \
+             ALTER TABLE pending DROP COLUMN stage, DROP COLUMN matched",
+        )
+        .unwrap();
+    let v2 = schema_of(&url);
+    assert_eq!(v2.0, 2);
+    let send = send_list.to_str().unwrap();
+    for args in [
+        &["suppress", "-q", "--format", "csv"][..],
+        &["report", "-q", "--format", "json"],
+        &["history", &address],
+        &["filter", "-q", send, "--out", "-"],
+    ] {
+        let (code, out, err) = cmd(&url, args);
+        assert_eq!(
+            code, 0,
+            "bouncectl {args:?} on a version-2 state exited {code}: {err}"
+        );
+        assert_eq!(
+            schema_of(&url),
+            v2,
+            "bouncectl {args:?} left the version-2 state as it was"
+        );
+        if args[0] == "suppress" {
+            assert_eq!(out, v3_list, "the same list as before");
+        }
+    }
+
+    // Version 1: no signals table; refused, and left as it is.
+    connect(&url)
+        .batch_execute("DELETE FROM schema_migrations WHERE version = 2; DROP TABLE signals")
+        .unwrap();
+    let v1 = schema_of(&url);
+    let (code, out, err) = cmd(&url, &["suppress", "-q", "--format", "csv"]);
+    assert_ne!(code, 0, "a version-1 state is refused by a read-only command");
+    assert!(out.is_empty(), "nothing exported");
+    assert!(
+        err.contains("older bouncectl (schema version 1") && err.contains("bouncectl analyze"),
+        "says why and what to do: {err}"
+    );
+    assert_eq!(schema_of(&url), v1, "the version-1 state was left as it was");
+}

@@ -81,6 +81,11 @@ pub struct OpenOptions {
     pub create: bool,
     /// How long to wait for a lock held by another run.
     pub lock_timeout: Duration,
+    /// For the commands that only read (exports, `report`, `history`,
+    /// `filter`): never migrate nor create anything, and write nothing (the
+    /// session is read-only). A state of an older schema is read as it is
+    /// when it can be (from version 2 on), else refused with what to do.
+    pub read_only: bool,
 }
 
 pub struct PgStore {
@@ -94,6 +99,10 @@ pub struct PgStore {
     finals: Vec<DeliveryRow>,
     pendings: Vec<DeliveryRow>,
     deferrals: Vec<DeferralRow>,
+    /// Opened read-only on a state older than schema v3 (never migrated by
+    /// a read-only command): its deliveries are read without stage and
+    /// matched words.
+    before_stage: bool,
 }
 
 const DELIVERY_COLUMNS: &str = "id, host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code, \
@@ -103,6 +112,18 @@ const PENDING_COLUMNS: &str =
      diagnostic, deferrals, local, notification, sender, relay, source, stage, matched";
 const ADDRESS_COLUMNS: &str = "address, status, soft_streak, class, reason, status_code, diagnostic, \
      trigger_id, trigger_ts, suppressed_run, first_seen, last_seen, bounces, counts_after";
+/// The same of a state before schema v3, read as it is by a read-only command.
+const DELIVERY_COLUMNS_V2: &str =
+    "id, host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code, \
+     diagnostic, deferrals, local, notification, sender, relay, source, NULL::text, NULL::text";
+const PENDING_COLUMNS_V2: &str =
+    "0::int8, host, msg_id, rcpt, ts, first_ts, 'pending', reason, rule, status_code, \
+     diagnostic, deferrals, local, notification, sender, relay, source, NULL::text, NULL::text";
+/// The oldest schema a read-only command reads without migrating it (v1
+/// has no signals table).
+const READ_AS_IS_FROM: i64 = 2;
+/// The first schema version with `stage` and `matched` columns.
+const STAGE_VERSION: i64 = 3;
 /// An address with the rule of its trigger (a delivery's, none for a
 /// signal): `SELECT {ADDRESS_SELECT} WHERE ...`, columns qualified with `a.`.
 const ADDRESS_SELECT: &str = "a.address, a.status, a.soft_streak, a.class, a.reason, a.status_code, a.diagnostic, \
@@ -111,7 +132,8 @@ const ADDRESS_SELECT: &str = "a.address, a.status, a.soft_streak, a.class, a.rea
 
 impl PgStore {
     /// Connects to the database at `url`, checks that it holds a bouncectl
-    /// state (or nothing, when `create`), and brings the schema up to date.
+    /// state (or nothing, when `create`), and brings the schema up to date;
+    /// or, `read_only`, checks that this binary can read it as it is.
     pub fn open(url: &str, options: OpenOptions) -> Result<PgStore> {
         let location = redact(url);
         let config = config_for(url, &location)?;
@@ -133,14 +155,72 @@ impl PgStore {
             finals: Vec::new(),
             pendings: Vec::new(),
             deferrals: Vec::new(),
+            before_stage: false,
         };
         let millis = options.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
         store.batch(&format!(
             "SET lock_timeout = {millis}; SET client_min_messages = warning"
         ))?;
+        if options.read_only {
+            // Nothing this session does may write (not even a temporary
+            // table): a read-only role or a standby server will do.
+            store.batch("SET default_transaction_read_only = on")?;
+            store.check_readable()?;
+            return Ok(store);
+        }
         store.migrate(options.create)?;
         store.batch("CREATE TEMP TABLE IF NOT EXISTS seen (id BIGINT PRIMARY KEY)")?;
         Ok(store)
+    }
+
+    /// For a read-only open: the state is there, not newer than this
+    /// binary, and readable as it is (never migrated here).
+    fn check_readable(&mut self) -> Result<()> {
+        let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+        let found = self.schema_version()?;
+        if found == 0 {
+            return Err(StateError::Missing {
+                path: self.location.clone(),
+            });
+        }
+        if found > latest {
+            return Err(StateError::Newer {
+                path: self.location.clone(),
+                found,
+                known: latest,
+            });
+        }
+        if found < READ_AS_IS_FROM {
+            return Err(StateError::Postgres {
+                path: self.location.clone(),
+                detail: format!(
+                    "written by an older bouncectl (schema version {found}; this one reads version \
+                     {READ_AS_IS_FROM} on without migrating, and a command that only reads never \
+                     migrates): run a command that writes on it once (such as `bouncectl analyze` on new \
+                     logs): it brings the state to version {latest}"
+                ),
+            });
+        }
+        self.before_stage = found < STAGE_VERSION;
+        Ok(())
+    }
+
+    /// The columns of a stored delivery (`delivery_from`'s order).
+    fn delivery_columns(&self) -> &'static str {
+        if self.before_stage {
+            DELIVERY_COLUMNS_V2
+        } else {
+            DELIVERY_COLUMNS
+        }
+    }
+
+    /// The columns of a pending delivery, in the same order.
+    fn pending_columns(&self) -> &'static str {
+        if self.before_stage {
+            PENDING_COLUMNS_V2
+        } else {
+            PENDING_COLUMNS
+        }
     }
 
     fn err(&self, e: postgres::Error) -> StateError {
@@ -567,14 +647,16 @@ impl PgStore {
         for (sql, pending) in [
             (
                 format!(
-                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE ($1::int8 IS NULL OR ts >= $1) ORDER BY ts, id"
+                    "SELECT {} FROM deliveries WHERE ($1::int8 IS NULL OR ts >= $1) ORDER BY ts, id",
+                    self.delivery_columns()
                 ),
                 false,
             ),
             (
                 format!(
-                    "SELECT {PENDING_COLUMNS} FROM pending WHERE ($1::int8 IS NULL OR ts >= $1) \
-                     ORDER BY ts, host, msg_id, rcpt"
+                    "SELECT {} FROM pending WHERE ($1::int8 IS NULL OR ts >= $1) \
+                     ORDER BY ts, host, msg_id, rcpt",
+                    self.pending_columns()
                 ),
                 true,
             ),
@@ -1325,11 +1407,14 @@ impl Store for PgStore {
         let mut deliveries = Vec::new();
         for (sql, pending) in [
             (
-                format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE rcpt = $1"),
+                format!(
+                    "SELECT {} FROM deliveries WHERE rcpt = $1",
+                    self.delivery_columns()
+                ),
                 false,
             ),
             (
-                format!("SELECT {PENDING_COLUMNS} FROM pending WHERE rcpt = $1"),
+                format!("SELECT {} FROM pending WHERE rcpt = $1", self.pending_columns()),
                 true,
             ),
         ] {
