@@ -91,7 +91,8 @@ pub fn open_state(opts: &StateOpts, create: bool) -> Result<Box<dyn crate::state
 
 /// [`open_state`] for the commands that only read (exports, `report`,
 /// `history`, `filter`): an SQLite state is opened read-only and nothing is
-/// written next to it, so that they work on a read-only file or directory.
+/// written next to it, so that they work on a read-only file or directory;
+/// a PostgreSQL state in a read-only session, never migrated.
 pub fn open_state_read_only(opts: &StateOpts) -> Result<Box<dyn crate::state::Store>> {
     open_state_as(opts, false, true)
 }
@@ -106,7 +107,11 @@ fn open_state_as(opts: &StateOpts, create: bool, read_only: bool) -> Result<Box<
     {
         let store = crate::state::postgres::PgStore::open(
             url,
-            crate::state::postgres::OpenOptions { create, lock_timeout },
+            crate::state::postgres::OpenOptions {
+                create,
+                lock_timeout,
+                read_only,
+            },
         )?;
         return Ok(Box::new(store));
     }

@@ -18,5 +18,6 @@ mod output_files;
 mod readme;
 mod state;
 mod state_open;
+mod state_pg;
 mod usage;
 mod util;

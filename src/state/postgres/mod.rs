@@ -81,6 +81,11 @@ pub struct OpenOptions {
     pub create: bool,
     /// How long to wait for a lock held by another run.
     pub lock_timeout: Duration,
+    /// For the commands that only read (exports, `report`, `history`,
+    /// `filter`): never migrate nor create anything, and write nothing (the
+    /// session is read-only). A state of an older schema is read as it is
+    /// when it can be (from version 2 on), else refused with what to do.
+    pub read_only: bool,
 }
 
 pub struct PgStore {
@@ -94,6 +99,10 @@ pub struct PgStore {
     finals: Vec<DeliveryRow>,
     pendings: Vec<DeliveryRow>,
     deferrals: Vec<DeferralRow>,
+    /// Opened read-only on a state older than schema v3 (never migrated by
+    /// a read-only command): its deliveries are read without stage and
+    /// matched words.
+    before_stage: bool,
 }
 
 const DELIVERY_COLUMNS: &str = "id, host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code, \
@@ -103,6 +112,18 @@ const PENDING_COLUMNS: &str =
      diagnostic, deferrals, local, notification, sender, relay, source, stage, matched";
 const ADDRESS_COLUMNS: &str = "address, status, soft_streak, class, reason, status_code, diagnostic, \
      trigger_id, trigger_ts, suppressed_run, first_seen, last_seen, bounces, counts_after";
+/// The same of a state before schema v3, read as it is by a read-only command.
+const DELIVERY_COLUMNS_V2: &str =
+    "id, host, msg_id, rcpt, ts, first_ts, outcome, reason, rule, status_code, \
+     diagnostic, deferrals, local, notification, sender, relay, source, NULL::text, NULL::text";
+const PENDING_COLUMNS_V2: &str =
+    "0::int8, host, msg_id, rcpt, ts, first_ts, 'pending', reason, rule, status_code, \
+     diagnostic, deferrals, local, notification, sender, relay, source, NULL::text, NULL::text";
+/// The oldest schema a read-only command reads without migrating it (v1
+/// has no signals table).
+const READ_AS_IS_FROM: i64 = 2;
+/// The first schema version with `stage` and `matched` columns.
+const STAGE_VERSION: i64 = 3;
 /// An address with the rule of its trigger (a delivery's, none for a
 /// signal): `SELECT {ADDRESS_SELECT} WHERE ...`, columns qualified with `a.`.
 const ADDRESS_SELECT: &str = "a.address, a.status, a.soft_streak, a.class, a.reason, a.status_code, a.diagnostic, \
@@ -111,7 +132,8 @@ const ADDRESS_SELECT: &str = "a.address, a.status, a.soft_streak, a.class, a.rea
 
 impl PgStore {
     /// Connects to the database at `url`, checks that it holds a bouncectl
-    /// state (or nothing, when `create`), and brings the schema up to date.
+    /// state (or nothing, when `create`), and brings the schema up to date;
+    /// or, `read_only`, checks that this binary can read it as it is.
     pub fn open(url: &str, options: OpenOptions) -> Result<PgStore> {
         let location = redact(url);
         let config = config_for(url, &location)?;
@@ -133,14 +155,72 @@ impl PgStore {
             finals: Vec::new(),
             pendings: Vec::new(),
             deferrals: Vec::new(),
+            before_stage: false,
         };
         let millis = options.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
         store.batch(&format!(
             "SET lock_timeout = {millis}; SET client_min_messages = warning"
         ))?;
+        if options.read_only {
+            // Nothing this session does may write (not even a temporary
+            // table): a read-only role or a standby server will do.
+            store.batch("SET default_transaction_read_only = on")?;
+            store.check_readable()?;
+            return Ok(store);
+        }
         store.migrate(options.create)?;
         store.batch("CREATE TEMP TABLE IF NOT EXISTS seen (id BIGINT PRIMARY KEY)")?;
         Ok(store)
+    }
+
+    /// For a read-only open: the state is there, not newer than this
+    /// binary, and readable as it is (never migrated here).
+    fn check_readable(&mut self) -> Result<()> {
+        let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+        let found = self.schema_version()?;
+        if found == 0 {
+            return Err(StateError::Missing {
+                path: self.location.clone(),
+            });
+        }
+        if found > latest {
+            return Err(StateError::Newer {
+                path: self.location.clone(),
+                found,
+                known: latest,
+            });
+        }
+        if found < READ_AS_IS_FROM {
+            return Err(StateError::Postgres {
+                path: self.location.clone(),
+                detail: format!(
+                    "written by an older bouncectl (schema version {found}; this one reads version \
+                     {READ_AS_IS_FROM} on without migrating, and a command that only reads never \
+                     migrates): run a command that writes on it once (such as `bouncectl analyze` on new \
+                     logs): it brings the state to version {latest}"
+                ),
+            });
+        }
+        self.before_stage = found < STAGE_VERSION;
+        Ok(())
+    }
+
+    /// The columns of a stored delivery (`delivery_from`'s order).
+    fn delivery_columns(&self) -> &'static str {
+        if self.before_stage {
+            DELIVERY_COLUMNS_V2
+        } else {
+            DELIVERY_COLUMNS
+        }
+    }
+
+    /// The columns of a pending delivery, in the same order.
+    fn pending_columns(&self) -> &'static str {
+        if self.before_stage {
+            PENDING_COLUMNS_V2
+        } else {
+            PENDING_COLUMNS
+        }
     }
 
     fn err(&self, e: postgres::Error) -> StateError {
@@ -209,8 +289,7 @@ impl PgStore {
     }
 
     fn get<'a, T: postgres::types::FromSql<'a>>(&self, row: &'a Row, idx: usize) -> Result<T> {
-        row.try_get(idx)
-            .map_err(|e| self.data_err(format!("column {idx}: {}", error_chain(&e))))
+        column(&self.location, row, idx)
     }
 
     /// The schema version (0: no bouncectl tables here).
@@ -521,35 +600,7 @@ impl PgStore {
     }
 
     fn address_from(&self, r: &Row) -> Result<AddressRecord> {
-        let status: String = self.get(r, 1)?;
-        let class: Option<String> = self.get(r, 3)?;
-        let trigger = match (
-            class.as_deref().and_then(Cause::parse),
-            self.get::<Option<i64>>(r, 7)?,
-            self.get::<Option<i64>>(r, 8)?,
-        ) {
-            (Some(class), Some(id), Some(ts)) => Some(Trigger {
-                id,
-                ts,
-                class,
-                reason: self.get(r, 4)?,
-                rule: self.get(r, 14)?,
-                status_code: self.get(r, 5)?,
-                diagnostic: self.get::<Option<String>>(r, 6)?.unwrap_or_default(),
-            }),
-            _ => None,
-        };
-        Ok(AddressRecord {
-            address: self.get(r, 0)?,
-            status: Status::parse(&status).unwrap_or(Status::Ok),
-            soft_streak: self.get::<i64>(r, 2)?.clamp(0, i64::from(u32::MAX)) as u32,
-            trigger,
-            suppressed_run: self.get(r, 9)?,
-            first_seen: self.get(r, 10)?,
-            last_seen: self.get(r, 11)?,
-            bounces: self.get::<i64>(r, 12)?.max(0) as u64,
-            counts_after: self.get(r, 13)?,
-        })
+        address_from_row(&self.location, r)
     }
 
     fn signal_from(&self, r: &Row) -> Result<SignalRow> {
@@ -596,14 +647,16 @@ impl PgStore {
         for (sql, pending) in [
             (
                 format!(
-                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE ($1::int8 IS NULL OR ts >= $1) ORDER BY ts, id"
+                    "SELECT {} FROM deliveries WHERE ($1::int8 IS NULL OR ts >= $1) ORDER BY ts, id",
+                    self.delivery_columns()
                 ),
                 false,
             ),
             (
                 format!(
-                    "SELECT {PENDING_COLUMNS} FROM pending WHERE ($1::int8 IS NULL OR ts >= $1) \
-                     ORDER BY ts, host, msg_id, rcpt"
+                    "SELECT {} FROM pending WHERE ($1::int8 IS NULL OR ts >= $1) \
+                     ORDER BY ts, host, msg_id, rcpt",
+                    self.pending_columns()
                 ),
                 true,
             ),
@@ -657,6 +710,48 @@ impl PgStore {
         }
         Ok(())
     }
+}
+
+/// An address row (`ADDRESS_SELECT`), also read while the client is borrowed
+/// by a row iterator (`each_listed`).
+fn address_from_row(location: &str, r: &Row) -> Result<AddressRecord> {
+    let status: String = column(location, r, 1)?;
+    let class: Option<String> = column(location, r, 3)?;
+    let trigger = match (
+        class.as_deref().and_then(Cause::parse),
+        column::<Option<i64>>(location, r, 7)?,
+        column::<Option<i64>>(location, r, 8)?,
+    ) {
+        (Some(class), Some(id), Some(ts)) => Some(Trigger {
+            id,
+            ts,
+            class,
+            reason: column(location, r, 4)?,
+            rule: column(location, r, 14)?,
+            status_code: column(location, r, 5)?,
+            diagnostic: column::<Option<String>>(location, r, 6)?.unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    Ok(AddressRecord {
+        address: column(location, r, 0)?,
+        status: Status::parse(&status).unwrap_or(Status::Ok),
+        soft_streak: column::<i64>(location, r, 2)?.clamp(0, i64::from(u32::MAX)) as u32,
+        trigger,
+        suppressed_run: column(location, r, 9)?,
+        first_seen: column(location, r, 10)?,
+        last_seen: column(location, r, 11)?,
+        bounces: column::<i64>(location, r, 12)?.max(0) as u64,
+        counts_after: column(location, r, 13)?,
+    })
+}
+
+/// Column `idx` of `row`, or what could not be read in it.
+fn column<'a, T: postgres::types::FromSql<'a>>(location: &str, row: &'a Row, idx: usize) -> Result<T> {
+    row.try_get(idx).map_err(|e| StateError::Data {
+        path: location.into(),
+        detail: format!("column {idx}: {}", error_chain(&e)),
+    })
 }
 
 /// A delivery row read while the client is borrowed by a row iterator.
@@ -1245,6 +1340,48 @@ impl Store for PgStore {
         streamed.map_err(|e| self.err(e))
     }
 
+    fn each_listed(
+        &mut self,
+        since: Option<i64>,
+        include_at_risk: bool,
+        visit: &mut dyn FnMut(AddressRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        self.flush()?;
+        // `list` streamed: rows as they arrive (the connection reads no more
+        // than the caller takes), so an export of millions of addresses holds
+        // one at a time. Ordered by the server, bytewise as `list` sorts
+        // (COLLATE "C": by byte, whatever the database's collation).
+        let sql = format!(
+            "SELECT {ADDRESS_SELECT} \
+             WHERE (a.status = 'suppressed' AND ($1::int8 IS NULL OR a.trigger_ts >= $1)) \
+             OR ($2 AND a.status = 'at_risk' AND ($1::int8 IS NULL OR a.last_seen >= $1)) \
+             ORDER BY a.address COLLATE \"C\""
+        );
+        let params: [&(dyn ToSql + Sync); 2] = [&since, &include_at_risk];
+        let location = &self.location;
+        let client = &mut self.client;
+        // Ok(Some(e)): a row that cannot be read back, or the caller's own
+        // error (a full disk): the export stops there.
+        let streamed = (|| -> std::result::Result<Option<anyhow::Error>, postgres::Error> {
+            let mut rows = client.query_raw(&sql, params)?;
+            while let Some(row) = rows.next()? {
+                let visited = address_from_row(location, &row)
+                    .map_err(anyhow::Error::from)
+                    .and_then(&mut *visit);
+                if let Err(e) = visited {
+                    return Ok(Some(e));
+                }
+            }
+            Ok(None)
+        })();
+        match streamed {
+            Ok(None) => Ok(()),
+            Ok(Some(e)) => Err(e),
+            Err(e) => Err(self.err(e).into()),
+        }
+    }
+
     fn contradicted(&mut self) -> Result<Vec<Contradiction>> {
         self.flush()?;
         let rows = self.query(CONTRADICTED_SQL, &[])?;
@@ -1270,11 +1407,14 @@ impl Store for PgStore {
         let mut deliveries = Vec::new();
         for (sql, pending) in [
             (
-                format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE rcpt = $1"),
+                format!(
+                    "SELECT {} FROM deliveries WHERE rcpt = $1",
+                    self.delivery_columns()
+                ),
                 false,
             ),
             (
-                format!("SELECT {PENDING_COLUMNS} FROM pending WHERE rcpt = $1"),
+                format!("SELECT {} FROM pending WHERE rcpt = $1", self.pending_columns()),
                 true,
             ),
         ] {
