@@ -13,6 +13,7 @@ mod genlog;
 mod hostile;
 mod html;
 mod inputs;
+mod journal;
 mod output_files;
 mod readme;
 mod state;
