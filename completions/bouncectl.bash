@@ -125,7 +125,7 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__analyze)
-            opts="-f -o -q -h -V --format --out --top --include-local --include-notifications --fail-on --warn --crit --min-volume --by --sources --inactivity --color --promote-after --year --strict --rules --input-format --columns --incremental --no-state --host --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
+            opts="-f -o -q -h -V --format --out --top --include-local --include-notifications --fail-on --warn --crit --min-volume --by --sources --inactivity --color --promote-after --year --strict --rules --input-format --columns --incremental --no-state --host --journal --unit --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -196,7 +196,7 @@ _bouncectl() {
                     return 0
                     ;;
                 --input-format)
-                    COMPREPLY=($(compgen -W "auto postfix exim ses sendgrid sendgrid-csv mailgun postmark postmark-csv sparkpost mandrill mailchimp brevo postal csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto postfix exim ses sendgrid sendgrid-csv mailgun postmark postmark-csv sparkpost mandrill mailchimp brevo postal csv journal journal-export" -- "${cur}"))
                     return 0
                     ;;
                 --columns)
@@ -204,6 +204,10 @@ _bouncectl() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -836,7 +840,7 @@ _bouncectl() {
                     return 0
                     ;;
                 --input-format)
-                    COMPREPLY=($(compgen -W "auto postfix exim ses sendgrid sendgrid-csv mailgun postmark postmark-csv sparkpost mandrill mailchimp brevo postal csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto postfix exim ses sendgrid sendgrid-csv mailgun postmark postmark-csv sparkpost mandrill mailchimp brevo postal csv journal journal-export" -- "${cur}"))
                     return 0
                     ;;
                 --state)

@@ -85,9 +85,12 @@ mandrill\t'Mandrill webhook events / rejects JSON'
 mailchimp\t'Mailchimp audience export CSV (cleaned or unsubscribed)'
 brevo\t'Brevo webhook JSON'
 postal\t'Postal webhook JSON'
-csv\t'Any CSV with a header (see --columns)'"
+csv\t'Any CSV with a header (see --columns)'
+journal\t'journalctl -o json or -o json-seq (Postfix or Exim in the journal)'
+journal-export\t'journalctl -o export'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l columns -d 'Columns of CSV inputs, when their header names are not the usual ones: FIELD=HEADER pairs, fields email, timestamp, code, status, diagnostic, class, message_id (e.g. email=Email,code=Status,diagnostic=Reason)' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l host -d 'This analyzer\'s name in the state, to keep the deliveries and input offsets of the MTAs sharing one database apart [default: the machine\'s host name]' -r
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l unit -d 'A systemd unit whose journal --journal reads (repeatable) [default: postfix.service, postfix@-.service, exim4.service]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l state -d 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l threads -d 'Parser threads [default: the number of CPUs]' -r
@@ -99,6 +102,7 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l include-
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l strict -d 'Stop with an error at the first line in no known form, instead of skipping and counting it'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l incremental -d 'Read only what is new since the last --incremental run: each input is remembered by its first bytes and the offset read, through rotation (mail.log → mail.log.1 → mail.log.2.gz) and truncation; deliveries still waiting carry over to the next run'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l no-state -d 'Keep no state: a pure one-shot report (nothing read from or written to the state database)'
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -l journal -d 'Read the journal: run `journalctl -o json` for the --unit units and read what it prints (with FILEs, as one input more). With --incremental, the next run starts after the last record read (journalctl --after-cursor)'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -s q -l quiet -d 'Print no progress bar and no warnings on stderr'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand analyze" -s V -l version -d 'Print version'
@@ -148,7 +152,9 @@ mandrill\t'Mandrill webhook events / rejects JSON'
 mailchimp\t'Mailchimp audience export CSV (cleaned or unsubscribed)'
 brevo\t'Brevo webhook JSON'
 postal\t'Postal webhook JSON'
-csv\t'Any CSV with a header (see --columns)'"
+csv\t'Any CSV with a header (see --columns)'
+journal\t'journalctl -o json or -o json-seq (Postfix or Exim in the journal)'
+journal-export\t'journalctl -o export'"
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l state -d 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l threads -d 'Parser threads [default: the number of CPUs]' -r

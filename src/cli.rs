@@ -306,6 +306,10 @@ pub enum InputFormat {
     Postal,
     /// Any CSV with a header (see --columns)
     Csv,
+    /// journalctl -o json or -o json-seq (Postfix or Exim in the journal)
+    Journal,
+    /// journalctl -o export
+    JournalExport,
 }
 
 #[derive(Debug, Args)]
@@ -369,6 +373,18 @@ pub struct AnalyzeArgs {
     /// machine's host name]
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+
+    /// Read the journal: run `journalctl -o json` for the --unit units and
+    /// read what it prints (with FILEs, as one input more). With
+    /// --incremental, the next run starts after the last record read
+    /// (journalctl --after-cursor)
+    #[arg(long)]
+    pub journal: bool,
+
+    /// A systemd unit whose journal --journal reads (repeatable)
+    /// [default: postfix.service, postfix@-.service, exim4.service]
+    #[arg(long, value_name = "UNIT", requires = "journal")]
+    pub unit: Vec<String>,
 
     #[command(flatten)]
     pub state: StateOpts,

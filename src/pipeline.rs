@@ -124,7 +124,7 @@ fn year_guess_note(opened: &input::Opened, clock: &SyslogClock, head: &[u8]) -> 
         .split(|&c| c == b'\n')
         .find_map(|line| match leading_time(line)?.0 {
             LineTime::Syslog(t) => Some(clock.resolve(t)),
-            LineTime::Rfc3339(_) => None,
+            _ => None,
         })?;
     let last = opened.last_syslog_time.map(|t| clock.resolve(t));
     let year =
@@ -164,8 +164,9 @@ const HEAD: u64 = 64 << 10;
 fn first_time(head: &[u8], clock: &SyslogClock) -> Option<i64> {
     head.split(|&c| c == b'\n').find_map(|line| {
         leading_time(line).and_then(|(t, _)| match t {
-            LineTime::Rfc3339(_) => t.absolute(),
+            LineTime::Rfc3339(_) | LineTime::Unix(_) => t.absolute(),
             LineTime::Syslog(t) => Some(clock.resolve(t)),
+            LineTime::Local(naive) => Some(clock.resolve_local(naive)),
         })
     })
 }
@@ -231,6 +232,7 @@ fn prepare(sources: &[Source], opts: &ReadOptions) -> Result<Vec<Prepared>, Inpu
             .unwrap_or_else(|| Format::sniff_with(&head, opts.columns.as_ref()));
         let first = match format {
             Format::Exim => crate::parse::exim::first_time(&head, &clock),
+            Format::Journal => crate::parse::journal::first_time(&head),
             _ => first_time(&head, &clock),
         };
         let identity = InputIdentity {

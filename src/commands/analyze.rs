@@ -10,7 +10,7 @@ use crate::config::Effective;
 use crate::contacts::{Contacts, ContactsError};
 use crate::correlate::Correlator;
 use crate::correlate::Snapshot;
-use crate::input::Source;
+use crate::input::{self, Source};
 use crate::output;
 use crate::parse::timestamp::format_rfc3339;
 use crate::parse::Format;
@@ -29,6 +29,7 @@ use crate::state::record::Recorder;
 use crate::state::{incremental, review_address, CountsQuery, ScopeFilter, StateError, Store};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
@@ -39,14 +40,17 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
     if let Some(out) = &args.report.out {
         output::check_writable(out)?;
     }
-    let sources: Vec<Source> = if args.inputs.is_empty() {
-        if std::io::stdin().is_terminal() {
+    let mut sources: Vec<Source> = if args.inputs.is_empty() {
+        if args.journal {
+            Vec::new()
+        } else if std::io::stdin().is_terminal() {
             return Err(UsageError(
                 "no input: give log files (e.g. /var/log/mail.log*), or - to read standard input".into(),
             )
             .into());
+        } else {
+            vec![Source::Stdin]
         }
-        vec![Source::Stdin]
     } else {
         args.inputs.iter().map(|p| Source::from_arg(p)).collect()
     };
@@ -73,7 +77,20 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         columns: args.columns.clone(),
     };
 
+    let units: Vec<String> = match args.unit.is_empty() {
+        true => JOURNAL_UNITS.iter().map(|u| u.to_string()).collect(),
+        false => args.unit.clone(),
+    };
     let (report, had_errors) = if args.no_state {
+        // Kept to the end of the run: the temporary file goes with it.
+        let _journal = match args.journal {
+            true => {
+                let spooled = input::journal::read(&units, None, global.quiet)?;
+                sources.push(spooled.source.clone());
+                Some(spooled)
+            }
+            false => None,
+        };
         let (report, had_errors) = analyze(&sources, &opts, settings, global.quiet)?;
         emit(&report, &eff, args.report.out.as_deref())?;
         (report, had_errors)
@@ -92,12 +109,33 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         };
         let host = super::host_name(args.host.as_deref())?;
         let mut store = super::open_state(&state, true)?;
+        // `--journal`: an incremental run reads the journal after the cursor
+        // the last one stored (see `JournalMark`).
+        let journal = match args.journal {
+            true => {
+                let key = input::journal::name(&units);
+                let after = match args.incremental {
+                    true => journal_cursor(store.as_mut(), &host, &key)?,
+                    false => None,
+                };
+                let spooled = input::journal::read(&units, after.as_deref(), global.quiet)?;
+                sources.push(spooled.source.clone());
+                let mark = JournalMark {
+                    key,
+                    after,
+                    last: spooled.last_cursor.clone(),
+                };
+                Some((spooled, mark))
+            }
+            false => None,
+        };
         let job = Job {
             command: "analyze",
             incremental: args.incremental,
             now: global.now,
             quiet: global.quiet,
             host,
+            journal: journal.as_ref().map(|(_, mark)| mark.clone()),
         };
         // The report is written before the state is committed: a report
         // that cannot be written leaves the state as it was.
@@ -256,6 +294,8 @@ pub fn input_format(f: InputFormat) -> Option<Format> {
         InputFormat::Brevo => Format::Brevo,
         InputFormat::Postal => Format::Postal,
         InputFormat::Csv => Format::Csv,
+        InputFormat::Journal => Format::Journal,
+        InputFormat::JournalExport => Format::JournalExport,
     })
 }
 
@@ -288,6 +328,44 @@ pub struct Job {
     pub quiet: bool,
     /// This analyzer's name in the state (`--host`).
     pub host: String,
+    /// `--journal`: the cursors of the journal input (`None` without it).
+    pub journal: Option<JournalMark>,
+}
+
+/// Where an `--incremental --journal` run read the journal: after the
+/// cursor the last run stored, up to the last record journalctl printed.
+/// The cursor is kept with the in-flight deliveries (the snapshot of the
+/// host, `SavedFlight::journal`), keyed by the input's name
+/// (`journal:UNITS`): a file's input mark holds offsets, not a cursor, and
+/// the snapshot is written in the same transaction as everything the
+/// records gave, so the two never disagree.
+#[derive(Debug, Clone)]
+pub struct JournalMark {
+    pub key: String,
+    /// The cursor the run read after (`None`: from the start).
+    pub after: Option<String>,
+    /// The last record's cursor (`None`: journalctl printed nothing).
+    pub last: Option<String>,
+}
+
+/// The units `--journal` reads without `--unit`.
+const JOURNAL_UNITS: [&str; 3] = input::journal::DEFAULT_UNITS;
+
+/// The journal cursor an incremental run stored for `key` on this host.
+fn journal_cursor(store: &mut dyn Store, host: &str, key: &str) -> Result<Option<String>> {
+    #[derive(Deserialize)]
+    struct Cursors {
+        #[serde(default)]
+        journal: BTreeMap<String, String>,
+    }
+    let Some(json) = store.snapshot(host)? else {
+        return Ok(None);
+    };
+    let saved: Cursors = serde_json::from_str(&json).map_err(|e| StateError::Data {
+        path: store.location().to_string(),
+        detail: format!("saved in-flight deliveries: {e}"),
+    })?;
+    Ok(saved.journal.get(key).cloned())
 }
 
 /// What a recording run gives back.
@@ -306,6 +384,10 @@ struct SavedFlight {
     version: u32,
     sources: Vec<String>,
     snapshot: Snapshot,
+    /// `--journal`: the cursor of the last record read, per journal input
+    /// name (see [`JournalMark`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    journal: BTreeMap<String, String>,
 }
 
 /// Reads, correlates, aggregates and records everything into the store in
@@ -375,6 +457,15 @@ fn record_run(
     let host = job.host.as_str();
     // Two runs of the same host wait for each other; other hosts go on.
     store.lock_host(host)?;
+    if let Some(journal) = job.journal.as_ref().filter(|_| job.incremental) {
+        // journalctl ran before the lock: a run of this host that committed
+        // meanwhile read the same records.
+        if journal_cursor(store, host, &journal.key)? != journal.after {
+            anyhow::bail!(
+                "{location}: another run of host {host} read the journal since this one started;                  nothing recorded: run again"
+            );
+        }
+    }
     let mut missing = Vec::new();
     let mut prepared = pipeline::open_inputs(sources, opts, &mut missing)?;
     let names: Vec<String> = prepared.iter().map(|p| p.name().to_string()).collect();
@@ -382,7 +473,19 @@ fn record_run(
     let plans = if job.incremental {
         let marks = store.input_marks(host)?;
         let identities: Vec<&InputIdentity> = prepared.iter().map(|p| p.identity()).collect();
-        let plans = incremental::plan(&marks, &identities);
+        let mut plans = incremental::plan(&marks, &identities);
+        // The journal's output is all new (journalctl started after the
+        // cursor): no offset applies to it, and none is kept for it.
+        let journal_key = job.journal.as_ref().map(|j| j.key.as_str());
+        for (planned, identity) in plans.iter_mut().zip(&identities) {
+            if Some(identity.name.as_str()) == journal_key {
+                *planned = incremental::Planned {
+                    plan: Plan::From(0),
+                    mark: None,
+                    note: None,
+                };
+            }
+        }
         for (p, planned) in prepared.iter_mut().zip(&plans) {
             p.set_plan(planned.plan);
             notes.extend(planned.note.clone());
@@ -467,10 +570,21 @@ fn record_run(
                 };
             }
         }
+        // Cursors of journal inputs not read this run are kept.
+        let mut journal = saved.as_ref().map(|s| s.journal.clone()).unwrap_or_default();
+        if let Some(JournalMark {
+            key,
+            last: Some(last),
+            ..
+        }) = &job.journal
+        {
+            journal.insert(key.clone(), last.clone());
+        }
         SavedFlight {
             version: 1,
             sources,
             snapshot,
+            journal,
         }
     });
     correlator.finish(&mut recorder);
@@ -509,6 +623,9 @@ fn record_run(
     }
     if let (Some(plans), Some(flight), false) = (plans, flight, read_nothing) {
         for ((planned, identity), position) in plans.iter().zip(&identities).zip(&summary.positions) {
+            if job.journal.as_ref().is_some_and(|j| j.key == identity.name) {
+                continue;
+            }
             if let Some(mark) = incremental::after_read(planned, identity, position, host, job.now) {
                 store.save_input_mark(&mark)?;
             }

@@ -141,6 +141,7 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
             now: global.now,
             quiet: global.quiet,
             host,
+            journal: None,
         };
         had_errors = analyze_into_state(store.as_mut(), &sources, &opts, settings, &job)?.had_errors;
         store

@@ -3,6 +3,7 @@
 
 pub mod chunks;
 pub mod identity;
+pub mod journal;
 pub mod ranges;
 
 use crate::parse::syslog::{leading_time, LineTime};
@@ -18,6 +19,12 @@ use std::sync::Arc;
 pub enum Source {
     Stdin,
     File(PathBuf),
+    /// A file read under another name: `journalctl`'s output spooled to a
+    /// temporary file, named `journal:UNITS` (see [`journal`]).
+    Named {
+        name: String,
+        path: PathBuf,
+    },
 }
 
 impl Source {
@@ -35,6 +42,7 @@ impl Source {
         match self {
             Source::Stdin => "-".into(),
             Source::File(p) => p.display().to_string(),
+            Source::Named { name, .. } => name.clone(),
         }
     }
 }
@@ -158,7 +166,7 @@ pub fn open_with(source: &Source, find_last_line: bool) -> Result<Opened, InputE
             plain = spool.try_clone().ok();
             (Box::new(spool), len, None, last)
         }
-        Source::File(path) => {
+        Source::File(path) | Source::Named { path, .. } => {
             let meta = std::fs::metadata(path).map_err(|e| InputError::from_io(&name, e))?;
             if meta.is_dir() {
                 return Err(InputError::IsDirectory { name });
@@ -240,7 +248,9 @@ pub fn open_with(source: &Source, find_last_line: bool) -> Result<Opened, InputE
 pub fn node(source: &Source) -> Option<(u64, u64)> {
     match source {
         Source::Stdin => None,
-        Source::File(path) => std::fs::metadata(path).ok().as_ref().and_then(unix_file_id),
+        Source::File(path) | Source::Named { path, .. } => {
+            std::fs::metadata(path).ok().as_ref().and_then(unix_file_id)
+        }
     }
 }
 

@@ -230,6 +230,7 @@ fn resolve(stamp: Stamp<'_>, clock: &SyslogClock) -> Option<i64> {
         } => Some(naive - offset),
         Stamp::Exim { naive, offset: None } => Some(clock.resolve_local(naive)),
         Stamp::Syslog(LineTime::Syslog(t)) => Some(clock.resolve(t)),
+        Stamp::Syslog(LineTime::Local(naive)) => Some(clock.resolve_local(naive)),
         Stamp::Syslog(t) => t.absolute(),
     }
 }

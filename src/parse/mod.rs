@@ -4,6 +4,7 @@
 pub mod csv_generic;
 pub mod esp;
 pub mod exim;
+pub mod journal;
 pub mod postfix;
 pub mod scan;
 pub mod syslog;
@@ -49,10 +50,15 @@ pub enum Format {
     Postal,
     /// Any CSV with a header, columns by common names or `--columns`.
     Csv,
+    /// journald's `journalctl -o json` (or `json-seq`): a Postfix or Exim log
+    /// as one JSON record per line.
+    Journal,
+    /// journald's `journalctl -o export`: records of `KEY=value` lines.
+    JournalExport,
 }
 
 impl Format {
-    pub const ALL: [Format; 14] = [
+    pub const ALL: [Format; 16] = [
         Format::Postfix,
         Format::Exim,
         Format::Ses,
@@ -67,6 +73,8 @@ impl Format {
         Format::Brevo,
         Format::Postal,
         Format::Csv,
+        Format::Journal,
+        Format::JournalExport,
     ];
 
     /// The name in reports (`inputs[].format`) and for `--input-format`.
@@ -86,6 +94,8 @@ impl Format {
             Format::Brevo => "brevo",
             Format::Postal => "postal",
             Format::Csv => "csv",
+            Format::Journal => "journal",
+            Format::JournalExport => "journal-export",
         }
     }
 
@@ -96,7 +106,10 @@ impl Format {
 
     /// An export of an ESP (or a CSV list), as opposed to an MTA's log.
     pub fn is_esp(self) -> bool {
-        !matches!(self, Format::Postfix | Format::Exim)
+        !matches!(
+            self,
+            Format::Postfix | Format::Exim | Format::Journal | Format::JournalExport
+        )
     }
 
     /// Whether the format is CSV (and `--columns` applies to it).
@@ -124,6 +137,9 @@ impl Format {
             }
         }
         let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        if let Some(journal) = journal::sniff(text) {
+            return journal;
+        }
         let first = text.iter().position(|c| !c.is_ascii_whitespace());
         if let Some(i) = first {
             if matches!(text[i], b'{' | b'[') {
@@ -141,13 +157,14 @@ impl Format {
 
     /// Whether the input is read line by line (in parallel chunks).
     pub fn is_line_oriented(self) -> bool {
-        matches!(self, Format::Postfix | Format::Exim)
+        matches!(self, Format::Postfix | Format::Exim | Format::Journal)
     }
 
     /// Parses one line of a line-oriented format.
     pub fn parse_line(self, line: &[u8], ctx: &LineContext) -> Parsed {
         match self {
             Format::Exim => exim::parse_line(line, ctx),
+            Format::Journal => journal::parse_json_line(line, ctx),
             _ => postfix::parse_line(line, ctx),
         }
     }
@@ -156,7 +173,10 @@ impl Format {
     /// column map applies to CSV formats.
     pub fn parse_document(self, bytes: &[u8], ctx: &LineContext, columns: Option<&ColumnMap>) -> ChunkOutput {
         match self {
-            Format::Postfix | Format::Exim => parse_chunk(bytes, |line| self.parse_line(line, ctx)),
+            Format::Postfix | Format::Exim | Format::Journal => {
+                parse_chunk(bytes, |line| self.parse_line(line, ctx))
+            }
+            Format::JournalExport => journal::parse_export(bytes, ctx),
             Format::Ses => esp::ses::parse(bytes, ctx),
             Format::SendGrid => esp::sendgrid::parse(bytes, ctx),
             Format::Mailgun => esp::mailgun::parse(bytes, ctx),
@@ -203,8 +223,9 @@ impl LineContext<'_> {
     /// the right shape turns out not to be a valid time.
     pub fn resolve(&self, t: LineTime) -> Option<i64> {
         match t {
-            LineTime::Rfc3339(_) => t.absolute(),
+            LineTime::Rfc3339(_) | LineTime::Unix(_) => t.absolute(),
             LineTime::Syslog(t) => Some(self.clock.resolve(t)),
+            LineTime::Local(naive) => Some(self.clock.resolve_local(naive)),
         }
     }
 }
@@ -397,7 +418,7 @@ mod robustness {
         };
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let mut inputs: Vec<Vec<u8>> = Vec::new();
-        for dir in ["esp", "exim", "equivalence"] {
+        for dir in ["esp", "exim", "equivalence", "journal"] {
             for entry in std::fs::read_dir(root.join(dir)).expect("fixture directory") {
                 let path = entry.expect("entry").path();
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");

@@ -13,6 +13,14 @@ pub enum LineTime<'a> {
     Rfc3339(&'a [u8]),
     /// A traditional syslog date: no year, local time.
     Syslog(SyslogTime),
+    /// Unix seconds: journalctl's `-o short-unix` (`1796540640.123456`), or
+    /// `-o short-full` in UTC.
+    Unix(i64),
+    /// A full date in a named zone (journalctl's `-o short-full`,
+    /// `Sun 2026-12-06 08:04:00 CET`): the wall-clock time counted as if it
+    /// were UTC, read in the local zone like syslog dates (a zone name such
+    /// as `CET` or `EST` is not an offset).
+    Local(i64),
 }
 
 impl LineTime<'_> {
@@ -21,7 +29,8 @@ impl LineTime<'_> {
     pub fn absolute(&self) -> Option<i64> {
         match self {
             LineTime::Rfc3339(b) => parse_rfc3339(b).map(|(t, _)| t),
-            LineTime::Syslog(_) => None,
+            LineTime::Unix(t) => Some(*t),
+            LineTime::Syslog(_) | LineTime::Local(_) => None,
         }
     }
 }
@@ -41,7 +50,9 @@ pub struct SyslogLine<'a> {
 pub fn leading_time(line: &[u8]) -> Option<(LineTime<'_>, usize)> {
     let first = *line.first()?;
     if first.is_ascii_digit() {
-        let len = rfc3339_len(line)?;
+        let Some(len) = rfc3339_len(line) else {
+            return unix_time(line);
+        };
         let stamp = &line[..len];
         let mut used = len + skip_spaces(&line[len..]);
         // docker/k8s put their own RFC 3339 stamp in front of the syslog one
@@ -54,10 +65,63 @@ pub fn leading_time(line: &[u8]) -> Option<(LineTime<'_>, usize)> {
         }
         Some((LineTime::Rfc3339(stamp), used))
     } else {
-        let (t, mut used) = parse_syslog(line)?;
+        let Some((t, mut used)) = parse_syslog(line) else {
+            return full_time(line);
+        };
         used += skip_spaces(&line[used..]);
         Some((LineTime::Syslog(t), used))
     }
+}
+
+/// journalctl's `-o short-unix` stamp, `1796540640.123456 `: seconds, a
+/// fraction, a space.
+fn unix_time(line: &[u8]) -> Option<(LineTime<'_>, usize)> {
+    let secs = line.iter().take_while(|c| c.is_ascii_digit()).count();
+    if !(9..=12).contains(&secs) || line.get(secs) != Some(&b'.') {
+        return None;
+    }
+    let frac = line[secs + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let end = secs + 1 + frac;
+    if frac == 0 || line.get(end) != Some(&b' ') {
+        return None;
+    }
+    let t = line[..secs]
+        .iter()
+        .fold(0i64, |n, &c| n * 10 + i64::from(c - b'0'));
+    Some((LineTime::Unix(t), end + 1 + skip_spaces(&line[end + 1..])))
+}
+
+/// journalctl's `-o short-full` stamp, `Sun 2026-12-06 07:04:00 UTC `: a
+/// weekday, a date and time, a zone name (UTC and GMT are absolute, any
+/// other name is the local zone's).
+fn full_time(line: &[u8]) -> Option<(LineTime<'_>, usize)> {
+    let day = line.get(..4)?;
+    if !day[..3].iter().all(u8::is_ascii_alphabetic) || day[3] != b' ' {
+        return None;
+    }
+    let stamp = line.get(4..23)?;
+    if stamp[10] != b' ' {
+        return None;
+    }
+    let mut iso = [0u8; 19];
+    iso.copy_from_slice(stamp);
+    iso[10] = b'T';
+    // Read as UTC; a fraction (`-o short-full` has none) is not expected.
+    let (naive, used) = parse_rfc3339(&iso)?;
+    if used != 19 || line.get(23) != Some(&b' ') {
+        return None;
+    }
+    let zone_len = line[24..].iter().take_while(|&&c| c != b' ').count();
+    let zone = &line[24..24 + zone_len];
+    if zone.is_empty() || line.get(24 + zone_len) != Some(&b' ') {
+        return None;
+    }
+    let time = match zone {
+        b"UTC" | b"GMT" | b"Z" => LineTime::Unix(naive),
+        _ => LineTime::Local(naive),
+    };
+    let used = 24 + zone_len + 1;
+    Some((time, used + skip_spaces(&line[used..])))
 }
 
 fn skip_spaces(b: &[u8]) -> usize {
@@ -153,6 +217,24 @@ mod tests {
         assert!(split(b"Jan 27 07:00:04 mail").is_none());
         assert!(split(b"Jan 27 07:00:04 mail no tag here").is_none());
         assert!(split(b"").is_none());
+    }
+
+    #[test]
+    fn splits_journalctl_short_unix_and_full() {
+        let l = split(b"1796540640.123456 mx postfix/smtp[123]: 1A2B: to=<a@b>").unwrap();
+        assert_eq!(
+            (l.time, l.host, l.program),
+            (LineTime::Unix(1_796_540_640), &b"mx"[..], &b"postfix/smtp"[..])
+        );
+        let l = split(b"Sun 2026-12-06 07:04:00 UTC mx postfix/smtp[123]: 1A2B: to=<a@b>").unwrap();
+        assert_eq!(
+            (l.time.absolute(), l.message),
+            (Some(1_796_540_640), &b"1A2B: to=<a@b>"[..])
+        );
+        let l = split(b"Sun 2026-12-06 08:04:00 CET mx postfix/qmgr[1]: x").unwrap();
+        assert_eq!(l.time, LineTime::Local(1_796_544_240));
+        assert!(split(b"1796540640 mx postfix/smtp[1]: x").is_none());
+        assert!(split(b"Sun 2026-12-06 07:04:00 mx").is_none());
     }
 
     #[test]

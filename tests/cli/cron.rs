@@ -154,8 +154,8 @@ fn no_data_is_not_healthy_and_an_unrecognised_file_is_an_error() {
         err,
         "bouncectl: no-data: no outbound delivery found in 1 input(s), 0 lines read\n"
     );
-    // A file of which nothing was recognised (journalctl's JSON read as a
-    // Postfix log): exit 1, the file and the format it was taken for named.
+    // A file of which nothing was recognised (a journalctl JSON record
+    // without a time): exit 1, the file and the format it was taken for named.
     let journal = dir.join("journal.json");
     std::fs::write(
         &journal,
@@ -165,7 +165,7 @@ fn no_data_is_not_healthy_and_an_unrecognised_file_is_an_error() {
     let (code, out, err) = run(bouncectl().args(["analyze", "-q", "--no-state"]).arg(&journal));
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("journal.json: nothing in it was recognised (read as postfix; 1 lines)"),
+        err.contains("journal.json: nothing in it was recognised (read as journal; 1 lines)"),
         "{err}"
     );
     assert!(String::from_utf8(out).unwrap().contains("Status: NO-DATA"));

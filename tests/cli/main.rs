@@ -14,6 +14,7 @@ mod hostile;
 mod html;
 mod inputs;
 mod lists;
+mod journal;
 mod output_files;
 mod readme;
 mod state;
