@@ -2,6 +2,7 @@
 
 mod addresses;
 mod analyze;
+mod architecture;
 mod classify;
 mod completions;
 mod config;
