@@ -24,5 +24,6 @@ pub mod parse;
 pub mod pipeline;
 pub mod providers;
 pub mod report;
+pub mod run;
 pub mod state;
 pub mod suppression;

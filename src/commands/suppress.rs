@@ -49,7 +49,6 @@
 //! The list streams from the state to the output a record at a time
 //! ([`Store::each_listed`], [`Export`]): memory does not grow with its length.
 
-use super::analyze::{analyze_into_state, Job};
 use super::{load_classifier, open_state, parse_since, Exit, Global, UsageError};
 use crate::aggregate::Settings;
 use crate::cli::{SuppressArgs, SuppressFormat};
@@ -57,6 +56,7 @@ use crate::input::Source;
 use crate::output::{self, Shown};
 use crate::parse::timestamp::{civil_from_days, format_rfc3339};
 use crate::pipeline::ReadOptions;
+use crate::run::{analyze_into_state, Job};
 use crate::state::sqlite::SqliteStore;
 use crate::state::{AddressRecord, Contradiction, Store};
 use crate::suppression::{Cause, Status};
@@ -126,7 +126,7 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
             classifier: load_classifier(a.rules.as_deref())?,
             tz: jiff::tz::TimeZone::system(),
             chunk_size: global.chunk_size,
-            format: super::analyze::input_format(a.input_format),
+            format: crate::run::input_format(a.input_format),
             columns: None,
         };
         let settings = Settings {
