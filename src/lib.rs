@@ -15,6 +15,7 @@ pub mod config;
 pub mod contacts;
 pub mod correlate;
 pub mod error;
+pub mod export;
 #[doc(hidden)]
 pub mod genlog;
 pub mod input;
