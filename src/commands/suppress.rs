@@ -7,10 +7,10 @@
 //! (command line over config file over defaults: `promote-after`, `rules`,
 //! `state`, ...), so that both commands suppress the same addresses.
 
-use super::analyze::{analyze_into_state, Job};
+use super::analyze::{analyze_into_state, settings, Job};
 use super::{load_classifier, open_state, parse_since, Exit, Global, UsageError};
-use crate::aggregate::Settings;
-use crate::cli::{SuppressArgs, SuppressFormat};
+use crate::cli::{StateOpts, SuppressArgs, SuppressFormat};
+use crate::config::Effective;
 use crate::export::{self, Export, Exporter};
 use crate::input::Source;
 use crate::output::{self, Shown};
@@ -39,7 +39,14 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
         .as_deref()
         .map(|s| parse_since(s, global.now))
         .transpose()?;
-    let state = super::state_opts(&args.state, global)?;
+    // The settings `analyze` runs with: command line over config file over
+    // defaults (`state` included).
+    let file = crate::config::load(global.config.clone())?;
+    let eff = Effective::resolve(&global.args, file.as_ref());
+    let state = StateOpts {
+        state: eff.state.value.clone(),
+        ..args.state.clone()
+    };
     let mut had_errors = false;
     let mut store: Box<dyn Store> = if args.inputs.is_empty() {
         if args.no_state {
@@ -67,6 +74,7 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
         if args.incremental && sources.contains(&Source::Stdin) {
             return Err(UsageError("standard input cannot be read incrementally".into()).into());
         }
+        eff.check()?;
         let a = &args.analysis;
         let opts = ReadOptions {
             threads: global.threads,
@@ -74,18 +82,13 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
             strict: a.strict,
             progress: !global.quiet,
             now: global.now,
-            classifier: load_classifier(a.rules.as_deref())?,
+            classifier: load_classifier(eff.rules.value.as_deref())?,
             tz: jiff::tz::TimeZone::system(),
             chunk_size: global.chunk_size,
             format: super::analyze::input_format(a.input_format),
-            columns: None,
+            columns: a.columns.clone(),
         };
-        let settings = Settings {
-            include_local: a.include_local,
-            include_notifications: a.include_notifications,
-            promote_after: a.promote_after,
-            ..Settings::default()
-        };
+        let settings = settings(&eff, a.include_local, a.include_notifications, global.now)?;
         let job = Job {
             command: "suppress",
             incremental: args.incremental,
