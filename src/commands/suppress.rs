@@ -62,11 +62,6 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
         super::open_state_read_only(&state)?
     } else {
         let host = super::host_name(args.host.as_deref())?;
-        let mut store: Box<dyn Store> = if args.no_state {
-            Box::new(SqliteStore::in_memory()?)
-        } else {
-            open_state(&state, true)?
-        };
         let sources: Vec<Source> = args.inputs.iter().map(|p| Source::from_arg(p)).collect();
         if sources.iter().filter(|s| **s == Source::Stdin).count() > 1 {
             return Err(UsageError("standard input (-) can be read only once".into()).into());
@@ -74,6 +69,7 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
         if args.incremental && sources.contains(&Source::Stdin) {
             return Err(UsageError("standard input cannot be read incrementally".into()).into());
         }
+        // Settings before the state: a bad one creates no state.
         eff.check()?;
         let a = &args.analysis;
         let opts = ReadOptions {
@@ -89,6 +85,11 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
             columns: a.columns.clone(),
         };
         let settings = settings(&eff, a.include_local, a.include_notifications, global.now)?;
+        let mut store: Box<dyn Store> = if args.no_state {
+            Box::new(SqliteStore::in_memory()?)
+        } else {
+            open_state(&state, true)?
+        };
         let job = Job {
             command: "suppress",
             incremental: args.incremental,

@@ -193,3 +193,21 @@ fn each_export_format_lives_in_its_own_file() {
         );
     }
 }
+
+/// The settings are checked as `analyze` checks them, before a state is
+/// made: a config file with `warn` above `crit` is a usage error, and the
+/// state the run would have created is not there.
+#[test]
+fn suppress_checks_the_settings_before_it_creates_a_state() {
+    let file = config("warn = \"10%\"\ncrit = \"5%\"\n");
+    let state = fresh_dir("export-bad-settings").join("s.db");
+    let (code, _, err) = run(bouncectl()
+        .arg("--config")
+        .arg(&file)
+        .args(["suppress", "-q", "--state"])
+        .arg(&state)
+        .arg(SAMPLE));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is above crit"), "{err}");
+    assert!(!state.exists(), "a run stopped by its settings made a state");
+}
