@@ -4,9 +4,9 @@
 //!
 //! Our formats: [`csv`] (for a spreadsheet), [`txt`] (one address a line),
 //! [`json`] (`bouncectl.suppression/v1`). A mail server's: [`postfix_access`]
-//! (an access(5) map). The import formats of the ESPs
-//! (`shared/corpus/esp/ESP-FORMATS.md`): [`ses`], [`sendgrid`], [`mailgun`],
-//! [`postmark`], [`sparkpost`].
+//! (an access(5) map). The import formats of the ESPs, as their
+//! suppression-import documentation gives them: [`ses`], [`sendgrid`],
+//! [`mailgun`], [`postmark`], [`sparkpost`].
 //!
 //! With `--contradicted` every format lists only the addresses suppressed by
 //! a hard bounce that have a delivery stored after it; csv adds the columns
