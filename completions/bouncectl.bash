@@ -797,7 +797,7 @@ _bouncectl() {
             return 0
             ;;
         bouncectl__subcmd__suppress)
-            opts="-f -o -q -h -V --format --out --since --include-at-risk --contradicted --incremental --no-state --host --include-local --include-notifications --promote-after --year --strict --rules --input-format --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
+            opts="-f -o -q -h -V --format --out --since --include-at-risk --contradicted --incremental --no-state --host --include-local --include-notifications --promote-after --year --strict --rules --input-format --columns --state --lock-timeout --threads --quiet --now --chunk-size --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -841,6 +841,10 @@ _bouncectl() {
                     ;;
                 --input-format)
                     COMPREPLY=($(compgen -W "auto postfix exim ses sendgrid sendgrid-csv mailgun postmark postmark-csv sparkpost mandrill mailchimp brevo postal csv journal journal-export" -- "${cur}"))
+                    return 0
+                    ;;
+                --columns)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --state)

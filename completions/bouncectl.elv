@@ -109,6 +109,7 @@ set edit:completion:arg-completer[bouncectl] = {|@words|
             cand --year 'Year of the last syslog line of each input (earlier lines keep their order across January) [default: from each file''s modification time]'
             cand --rules 'Classification rules (TOML) that take precedence over the built-in ones'
             cand --input-format 'Input format'
+            cand --columns 'Columns of CSV inputs, when their header names are not the usual ones: FIELD=HEADER pairs, fields email, timestamp, code, status, diagnostic, class, message_id (e.g. email=Email,code=Status,diagnostic=Reason)'
             cand --state 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
             cand --lock-timeout 'Seconds to wait while another run holds the state''s lock'
             cand --threads 'Parser threads [default: the number of CPUs]'

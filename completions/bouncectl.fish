@@ -155,6 +155,7 @@ postal\t'Postal webhook JSON'
 csv\t'Any CSV with a header (see --columns)'
 journal\t'journalctl -o json or -o json-seq (Postfix or Exim in the journal)'
 journal-export\t'journalctl -o export'"
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l columns -d 'Columns of CSV inputs, when their header names are not the usual ones: FIELD=HEADER pairs, fields email, timestamp, code, status, diagnostic, class, message_id (e.g. email=Email,code=Status,diagnostic=Reason)' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l state -d 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand suppress" -l threads -d 'Parser threads [default: the number of CPUs]' -r

@@ -470,6 +470,12 @@ pub struct AnalysisOpts {
     /// Input format
     #[arg(long, value_enum, ignore_case = true, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
     pub input_format: InputFormat,
+
+    /// Columns of CSV inputs, when their header names are not the usual ones:
+    /// FIELD=HEADER pairs, fields email, timestamp, code, status, diagnostic,
+    /// class, message_id (e.g. email=Email,code=Status,diagnostic=Reason)
+    #[arg(long, value_name = "FIELD=HEADER,...", value_parser = ColumnMap::parse)]
+    pub columns: Option<ColumnMap>,
 }
 
 #[derive(Debug, Args)]

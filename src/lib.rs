@@ -15,6 +15,7 @@ pub mod config;
 pub mod contacts;
 pub mod correlate;
 pub mod error;
+pub mod export;
 pub mod input;
 pub mod lists;
 pub mod merge;

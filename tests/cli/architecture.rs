@@ -62,6 +62,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("report", &["aggregate", "output", "parse"]),
+    ("export", &["classify", "output", "parse", "state", "suppression"]),
     ("cli", &["aggregate", "classify", "model", "parse"]),
     ("config", &["cli", "error", "state"]),
     (
@@ -96,6 +97,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "contacts",
             "correlate",
             "error",
+            "export",
             "input",
             "lists",
             "model",

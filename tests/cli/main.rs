@@ -7,6 +7,7 @@ mod classify;
 mod completions;
 mod config;
 mod cron;
+mod export;
 mod fixtures;
 mod formats;
 mod formats_out;
