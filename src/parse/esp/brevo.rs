@@ -1,4 +1,4 @@
-//! Brevo (formerly Sendinblue) transactional webhooks (ESP-FORMATS.md §8):
+//! Brevo (formerly Sendinblue) transactional webhooks:
 //! one JSON object per event. Only `ts_epoch` (milliseconds, UTC) is a
 //! reliable time; `blocked` is Brevo's own blocklist (already suppressed),
 //! and a `deferred` event can carry a permanent 5xx reply.

@@ -1,4 +1,4 @@
-//! Mailgun events (ESP-FORMATS.md §3): Events API pages (`items`), webhook
+//! Mailgun events: Events API pages (`items`), webhook
 //! bodies (`event-data`), one event per line, and the legacy form-encoded
 //! webhook fields (`event` dropped/bounced, `code`, `error`). `severity` +
 //! `reason` are the ESP's label; `suppress-*` means Mailgun did not send.

@@ -1,4 +1,4 @@
-//! Mandrill / Mailchimp Transactional (ESP-FORMATS.md §6): the decoded
+//! Mandrill / Mailchimp Transactional: the decoded
 //! `mandrill_events` array of a webhook (or the raw form field holding it),
 //! message events (`send`, `deferral`, `hard_bounce`, `soft_bounce`,
 //! `reject`, `spam`, `unsub`), blacklist sync events, and the rejection

@@ -1,4 +1,5 @@
-//! ESP exports (ESP-FORMATS.md): one module per ESP, and what they share:
+//! ESP exports: one module per ESP (field names from each ESP's own
+//! documentation, named in `fixtures/esp/SOURCES.md`), and what they share:
 //! reading JSON documents record by record with line numbers, recognising an
 //! ESP from its keys, and [`Doc`], which turns records into events the way
 //! every ESP needs it (one event per recipient, our classifier before the

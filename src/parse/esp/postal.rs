@@ -1,4 +1,4 @@
-//! Postal webhooks (ESP-FORMATS.md §9): `{event, timestamp, payload, uuid}`,
+//! Postal webhooks: `{event, timestamp, payload, uuid}`,
 //! one per line. MessageSent, MessageDelayed (SoftFail), MessageDeliveryFailed
 //! (HardFail), MessageHeld (on Postal's suppression list: already
 //! suppressed), MessageBounced (an asynchronous DSN without its text).

@@ -1,4 +1,4 @@
-//! Postmark (ESP-FORMATS.md §4): Bounces API pages (`{TotalCount, Bounces}`),
+//! Postmark: Bounces API pages (`{TotalCount, Bounces}`),
 //! webhook bodies one per line (`RecordType` Bounce, Delivery, SpamComplaint,
 //! SubscriptionChange). The bounce `Type` (a string; `TypeCode` is not
 //! reliable) is the ESP's label. The bounces CSV is read by `csv_generic`.

@@ -1,4 +1,4 @@
-//! SendGrid Event Webhook batches (ESP-FORMATS.md §2): a JSON array of event
+//! SendGrid Event Webhook batches: a JSON array of event
 //! objects (or one per line). `bounce` with `type` bounce/blocked and
 //! `bounce_classification` as the ESP's label; `dropped` for addresses on
 //! SendGrid's own lists; `spamreport`, `unsubscribe`, `group_unsubscribe`.

@@ -1,4 +1,4 @@
-//! Amazon SES event records (ESP-FORMATS.md §1): one per line as Firehose/S3
+//! Amazon SES event records: one per line as Firehose/S3
 //! writes them, a JSON array, SNS envelopes whose `Message` is the record as
 //! a JSON string (decoded twice), and Lambda's `Records[].Sns`. Both
 //! dialects: `notificationType` (feedback notifications) and `eventType`

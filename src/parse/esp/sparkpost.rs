@@ -1,4 +1,4 @@
-//! SparkPost events (ESP-FORMATS.md §5): webhook batches of
+//! SparkPost events: webhook batches of
 //! `{"msys":{"<group>":{event}}}`, Events Search API pages (`results`), and
 //! flat events. `bounce_class` (a number, often as a string) is the ESP's
 //! label; `policy_rejection` / `generation_rejection` mean SparkPost did not

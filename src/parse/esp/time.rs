@@ -1,4 +1,4 @@
-//! Every timestamp shape the ESP exports use (ESP-FORMATS.md §11.3): ISO 8601
+//! Every timestamp shape the ESP exports use: ISO 8601
 //! with `T` or a space, any number of fraction digits, `Z`, `+hh:mm`, `+hhmm`
 //! or ` +0000`; epoch seconds or milliseconds as numbers or strings, with or
 //! without a fraction; RFC 2822; and zone-less wall-clock times, which are
