@@ -205,8 +205,8 @@ Register-ArgumentCompleter -Native -CommandName 'bouncectl' -ScriptBlock {
         'bouncectl;filter' {
             [CompletionResult]::new('--column', '--column', [CompletionResultType]::ParameterName, 'The column with the addresses: its header name, or its number (1 is the first) [default: found by header name: email, e-mail, email address, mail, address, recipient]')
             [CompletionResult]::new('--delimiter', '--delimiter', [CompletionResultType]::ParameterName, 'Field delimiter [default: the most frequent of , ; and tab in the first line]')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the kept rows (atomically, mode 0600; - for standard output)')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the kept rows (atomically, mode 0600; - for standard output)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the kept rows (atomically, mode 0600) [default: standard output]')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the kept rows (atomically, mode 0600) [default: standard output]')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait while another run holds the state''s lock')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Parser threads [default: the number of CPUs]')

@@ -195,8 +195,8 @@ set edit:completion:arg-completer[bouncectl] = {|@words|
         &'bouncectl;filter'= {
             cand --column 'The column with the addresses: its header name, or its number (1 is the first) [default: found by header name: email, e-mail, email address, mail, address, recipient]'
             cand --delimiter 'Field delimiter [default: the most frequent of , ; and tab in the first line]'
-            cand -o 'Where to write the kept rows (atomically, mode 0600; - for standard output)'
-            cand --out 'Where to write the kept rows (atomically, mode 0600; - for standard output)'
+            cand -o 'Where to write the kept rows (atomically, mode 0600) [default: standard output]'
+            cand --out 'Where to write the kept rows (atomically, mode 0600) [default: standard output]'
             cand --state 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]'
             cand --lock-timeout 'Seconds to wait while another run holds the state''s lock'
             cand --threads 'Parser threads [default: the number of CPUs]'

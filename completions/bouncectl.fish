@@ -233,7 +233,7 @@ complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -s h -l 
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand unsuppress" -s V -l version -d 'Print version'
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l column -d 'The column with the addresses: its header name, or its number (1 is the first) [default: found by header name: email, e-mail, email address, mail, address, recipient]' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l delimiter -d 'Field delimiter [default: the most frequent of , ; and tab in the first line]' -r
-complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -s o -l out -d 'Where to write the kept rows (atomically, mode 0600; - for standard output)' -r -F
+complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -s o -l out -d 'Where to write the kept rows (atomically, mode 0600) [default: standard output]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l state -d 'State database: an SQLite file, or a PostgreSQL database shared by a fleet (postgres://USER@HOST[:PORT]/DATABASE; the password from PGPASSWORD or ~/.pgpass) [default: $XDG_STATE_HOME/bouncectl/state.db, else ~/.local/state/bouncectl/state.db]' -r -F
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l lock-timeout -d 'Seconds to wait while another run holds the state\'s lock' -r
 complete -c bouncectl -n "__fish_bouncectl_using_subcommand filter" -l threads -d 'Parser threads [default: the number of CPUs]' -r

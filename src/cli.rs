@@ -608,9 +608,9 @@ pub struct FilterArgs {
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<char>,
 
-    /// Where to write the kept rows (atomically, mode 0600; - for standard output)
+    /// Where to write the kept rows (atomically, mode 0600) [default: standard output]
     #[arg(short, long, value_name = "FILE")]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
 
     #[command(flatten)]
     pub state: StateOpts,

@@ -348,9 +348,10 @@ fn why(dropped: &BTreeMap<(String, String), u64>) -> String {
 }
 
 pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
-    let to_stdout = args.out.as_os_str() == "-";
-    if !to_stdout {
-        output::check_writable(&args.out)?;
+    // Without --out (or with `-`) the kept rows go to standard output.
+    let out_path = args.out.clone().filter(|p| p.as_os_str() != "-");
+    if let Some(path) = &out_path {
+        output::check_writable(path)?;
     }
     let delimiter = match args.delimiter {
         None => None,
@@ -396,28 +397,30 @@ pub fn run(args: FilterArgs, global: &Global) -> Result<Exit> {
             FilterError::Read(e) => {
                 anyhow::Error::from(e).context(format!("{list}: cannot read the send list"))
             }
-            FilterError::Write(e) => anyhow::Error::from(e).context(if to_stdout {
-                "cannot write the list".to_string()
-            } else {
-                format!(
+            FilterError::Write(e) => anyhow::Error::from(e).context(match &out_path {
+                None => "cannot write the list".to_string(),
+                Some(path) => format!(
                     "{}: cannot write (disk full?); the previous file is untouched",
-                    args.out.display()
-                )
+                    path.display()
+                ),
             }),
         })
     };
-    let outcome = if to_stdout {
-        let stdout = std::io::stdout().lock();
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout);
-        let outcome = run_filter(&mut w)?;
-        w.flush().context("cannot write the list")?;
-        outcome
-    } else {
-        // Written as it is made; the old file stays until the commit.
-        let mut out = output::create(&args.out, Some(0o600))?;
-        let outcome = run_filter(&mut out)?;
-        out.commit()?;
-        outcome
+    let outcome = match &out_path {
+        None => {
+            let stdout = std::io::stdout().lock();
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout);
+            let outcome = run_filter(&mut w)?;
+            w.flush().context("cannot write the list")?;
+            outcome
+        }
+        Some(path) => {
+            // Written as it is made; the old file stays until the commit.
+            let mut out = output::create(path, Some(0o600))?;
+            let outcome = run_filter(&mut out)?;
+            out.commit()?;
+            outcome
+        }
     };
     if !global.quiet {
         let dropped: u64 = outcome.dropped.values().sum();

@@ -85,3 +85,34 @@ fn syslog_repeat_notices_are_known_lines() {
     assert_eq!(r["inputs"][0]["skipped_by"]["other_program"], 2);
     assert_eq!(r["inputs"][0]["skipped_by"]["unrecognized"], 0);
 }
+
+/// Issue 17, small things: `filter` without `--out` writes the kept rows to
+/// standard output, as `-` does.
+#[test]
+fn filter_writes_to_standard_output_without_out() {
+    let dir = fresh_dir("usage-filter");
+    let state = dir.join("state.db");
+    let (code, _, err) = run(bouncectl()
+        .args(["analyze", "-q", SAMPLE])
+        .arg("--state")
+        .arg(&state));
+    assert_eq!(code, 0, "{err}");
+    let list = dir.join("list.csv");
+    std::fs::write(&list, "email,name\ngone@web.de,Gone\nkeep@example.org,Keep\n").unwrap();
+    let (code, plain, err) = run(bouncectl()
+        .args(["filter", "-q"])
+        .arg(&list)
+        .arg("--state")
+        .arg(&state));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        String::from_utf8(plain.clone()).unwrap(),
+        "email,name\nkeep@example.org,Keep\n"
+    );
+    let (code, dash, _) = run(bouncectl()
+        .args(["filter", "-q", "--out", "-"])
+        .arg(&list)
+        .arg("--state")
+        .arg(&state));
+    assert_eq!((code, dash), (0, plain));
+}
