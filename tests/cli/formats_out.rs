@@ -522,47 +522,48 @@ fn on_a_terminal(no_color: bool) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The README's Reports section shows real output: each block after an
+/// README.md and docs/*.md show real output: each block after an
 /// `<!-- output: ARGS -->` comment is what `bouncectl ARGS` prints (a block
 /// may be an excerpt: its parts between `...` lines each appear in the
 /// output), and each block after `<!-- file: PATH -->` is that file.
 #[test]
 fn readme_report_examples_are_current() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let mut checked = 0;
-    let mut lines = readme.lines();
-    while let Some(line) = lines.next() {
-        let (kind, arg) = match line
-            .strip_prefix("<!-- output: ")
-            .map(|a| ("output", a))
-            .or_else(|| line.strip_prefix("<!-- file: ").map(|a| ("file", a)))
-        {
-            Some((k, a)) => (k, a.trim_end_matches("-->").trim()),
-            None => continue,
-        };
-        assert!(
-            lines.next().is_some_and(|l| l.starts_with("```")),
-            "no block after {line}"
-        );
-        let block: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
-        let actual = if kind == "file" {
-            std::fs::read_to_string(root().join(arg)).unwrap()
-        } else {
-            let args: Vec<&str> = arg.split_whitespace().collect();
-            let (code, out, err) = run(bouncectl().args(&args));
-            assert_eq!(code, 0, "bouncectl {arg}: {err}");
-            String::from_utf8(out).unwrap()
-        };
-        for part in block.split(|l| *l == "...") {
-            let part = part.join("\n");
+    for (name, text) in crate::readme::readme_and_docs() {
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            let (kind, arg) = match line
+                .strip_prefix("<!-- output: ")
+                .map(|a| ("output", a))
+                .or_else(|| line.strip_prefix("<!-- file: ").map(|a| ("file", a)))
+            {
+                Some((k, a)) => (k, a.trim_end_matches("-->").trim()),
+                None => continue,
+            };
             assert!(
-                actual.contains(&part),
-                "README.md: the block after {line} is not what it shows today; now:\n{actual}"
+                lines.next().is_some_and(|l| l.starts_with("```")),
+                "{name}: no block after {line}"
             );
+            let block: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+            let actual = if kind == "file" {
+                std::fs::read_to_string(root().join(arg)).unwrap()
+            } else {
+                let args: Vec<&str> = arg.split_whitespace().collect();
+                let (code, out, err) = run(bouncectl().args(&args));
+                assert_eq!(code, 0, "{name}: bouncectl {arg}: {err}");
+                String::from_utf8(out).unwrap()
+            };
+            for part in block.split(|l| *l == "...") {
+                let part = part.join("\n");
+                assert!(
+                    actual.contains(&part),
+                    "{name}: the block after {line} is not what it shows today; now:\n{actual}"
+                );
+            }
+            checked += 1;
         }
-        checked += 1;
     }
-    assert!(checked >= 6, "{checked} README examples");
+    assert!(checked >= 7, "{checked} README and docs/ examples");
 }
 
 /// `report` (from the state) takes the same breakdowns and formats as
