@@ -214,15 +214,8 @@ fn record_run(
                 eprintln!("bouncectl: warning: {}", output::sanitize(note));
             }
         }
-        let mut report = nothing_new_report(&identities, settings);
-        report.suppression = state_suppression(&store.counts(&CountsQuery {
-            run: Some(run),
-            since: None,
-            seen_only: true,
-            scope,
-        })?);
         return Ok(Done {
-            report,
+            report: nothing_new_report(store, run, scope, &identities, settings)?,
             had_errors: !missing.is_empty(),
             read_nothing,
         });
@@ -296,15 +289,8 @@ fn record_run(
     {
         // Planned reads found no whole new line (a file that only grew by a
         // partial line, or an empty new one): as above, nothing is new.
-        let mut report = nothing_new_report(&identities, empty_settings);
-        report.suppression = state_suppression(&store.counts(&CountsQuery {
-            run: Some(run),
-            since: None,
-            seen_only: true,
-            scope,
-        })?);
         return Ok(Done {
-            report,
+            report: nothing_new_report(store, run, scope, &identities, empty_settings)?,
             had_errors: false,
             read_nothing: true,
         });
@@ -393,8 +379,15 @@ fn nothing_new(plan: Plan, input: &InputIdentity) -> bool {
 }
 
 /// The report of an incremental run that found nothing new: no deliveries,
-/// every input with 0 lines, and an info alert that says so.
-fn nothing_new_report(identities: &[InputIdentity], settings: Settings) -> Report {
+/// every input with 0 lines, an info alert that says so, and the state's
+/// suppression numbers.
+fn nothing_new_report(
+    store: &mut dyn Store,
+    run: i64,
+    scope: ScopeFilter,
+    identities: &[InputIdentity],
+    settings: Settings,
+) -> Result<Report> {
     let inputs = identities
         .iter()
         .map(|i| crate::aggregate::report::InputReport {
@@ -420,7 +413,13 @@ fn nothing_new_report(identities: &[InputIdentity], settings: Settings) -> Repor
         count: None,
         diagnostic: None,
     });
-    report
+    report.suppression = state_suppression(&store.counts(&CountsQuery {
+        run: Some(run),
+        since: None,
+        seen_only: true,
+        scope,
+    })?);
+    Ok(report)
 }
 
 /// The report's suppression numbers from the state's counts.
