@@ -273,44 +273,22 @@ pub enum FailOn {
     Critical,
 }
 
-/// Input formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InputFormat {
-    /// Recognise the format from the first lines
-    Auto,
-    /// Postfix syslog lines
-    Postfix,
-    /// Exim main log (plain or in syslog)
-    Exim,
-    /// Amazon SES events (JSON lines or array, SNS envelopes)
-    Ses,
-    /// SendGrid Event Webhook JSON
-    Sendgrid,
-    /// SendGrid bounces/blocks CSV download
-    SendgridCsv,
-    /// Mailgun events JSON (Events API, webhooks)
-    Mailgun,
-    /// Postmark bounces/webhooks JSON
-    Postmark,
-    /// Postmark bounces CSV
-    PostmarkCsv,
-    /// SparkPost events JSON
-    Sparkpost,
-    /// Mandrill webhook events / rejects JSON
-    Mandrill,
-    /// Mailchimp audience export CSV (cleaned or unsubscribed)
-    Mailchimp,
-    /// Brevo webhook JSON
-    Brevo,
-    /// Postal webhook JSON
-    Postal,
-    /// Any CSV with a header (see --columns)
-    Csv,
-    /// journalctl -o json or -o json-seq (Postfix or Exim in the journal)
-    Journal,
-    /// journalctl -o export
-    JournalExport,
+/// `--input-format`: `auto` (`None`: recognise each input's format) or a
+/// name of the registry of input formats ([`crate::parse::FORMATS`]), whose
+/// help lines `--help` shows.
+fn input_format_parser() -> impl clap::builder::TypedValueParser<Value = InputFormat> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let auto = PossibleValue::new("auto").help("Recognise the format from the first lines");
+    let named = crate::parse::FORMATS
+        .iter()
+        .map(|s| PossibleValue::new(s.name).help(s.help));
+    PossibleValuesParser::new(std::iter::once(auto).chain(named))
+        .map(|name: String| InputFormat(crate::parse::Format::from_name(&name)))
 }
+
+/// The format `--input-format` forces (`None`: `auto`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputFormat(pub Option<crate::parse::Format>);
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -347,7 +325,7 @@ pub struct AnalyzeArgs {
     pub rules: Option<PathBuf>,
 
     /// Input format
-    #[arg(long, value_enum, ignore_case = true, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
+    #[arg(long, value_parser = input_format_parser(), ignore_case = true, default_value = "auto", value_name = "FORMAT")]
     pub input_format: InputFormat,
 
     /// Columns of CSV inputs, when their header names are not the usual ones:
@@ -468,7 +446,7 @@ pub struct AnalysisOpts {
     pub rules: Option<PathBuf>,
 
     /// Input format
-    #[arg(long, value_enum, ignore_case = true, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
+    #[arg(long, value_parser = input_format_parser(), ignore_case = true, default_value = "auto", value_name = "FORMAT")]
     pub input_format: InputFormat,
 
     /// Columns of CSV inputs, when their header names are not the usual ones:

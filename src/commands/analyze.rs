@@ -9,8 +9,8 @@ use crate::input::{self, Source};
 use crate::output;
 use crate::pipeline::ReadOptions;
 use crate::run::{
-    analyze, analyze_into_state_then, emit, input_format, journal_cursor, report_unrecognised, settings,
-    threshold_exit, Job, JournalMark,
+    analyze, analyze_into_state_then, emit, journal_cursor, report_unrecognised, settings, threshold_exit,
+    Job, JournalMark,
 };
 use anyhow::Result;
 use std::io::IsTerminal;
@@ -55,7 +55,7 @@ pub fn run(args: AnalyzeArgs, global: &Global) -> Result<Exit> {
         classifier,
         tz: jiff::tz::TimeZone::system(),
         chunk_size: global.chunk_size,
-        format: input_format(args.input_format),
+        format: args.input_format.0,
         columns: args.columns.clone(),
     };
 

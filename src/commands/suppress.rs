@@ -81,7 +81,7 @@ pub fn run(args: SuppressArgs, global: &Global) -> Result<Exit> {
             classifier: load_classifier(eff.rules.value.as_deref())?,
             tz: jiff::tz::TimeZone::system(),
             chunk_size: global.chunk_size,
-            format: crate::run::input_format(a.input_format),
+            format: a.input_format.0,
             columns: a.columns.clone(),
         };
         let settings = settings(&eff, a.include_local, a.include_notifications, global.now)?;

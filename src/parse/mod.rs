@@ -57,67 +57,172 @@ pub enum Format {
     JournalExport,
 }
 
-impl Format {
-    pub const ALL: [Format; 16] = [
-        Format::Postfix,
+/// How an input format is read: line by line (in parallel chunks), or as a
+/// whole document (ESP exports, read first and merged in time order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    Lines,
+    Document,
+}
+
+/// What writes an input format: a mail server's log, or an ESP (or a CSV
+/// list), whose exports carry signals (complaints, the ESP's own list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Mta,
+    Esp,
+}
+
+/// One input format as the registry declares it: the name in reports and
+/// for `--input-format`, the line `--help` shows, how it is read, who writes
+/// it, and whether `--columns` applies (CSV).
+#[derive(Debug, Clone, Copy)]
+pub struct FormatSpec {
+    pub format: Format,
+    pub name: &'static str,
+    pub help: &'static str,
+    pub reading: Reading,
+    pub origin: Origin,
+    pub csv: bool,
+}
+
+const fn spec(
+    format: Format,
+    name: &'static str,
+    help: &'static str,
+    reading: Reading,
+    origin: Origin,
+) -> FormatSpec {
+    FormatSpec {
+        format,
+        name,
+        help,
+        reading,
+        origin,
+        csv: false,
+    }
+}
+
+const fn csv(format: Format, name: &'static str, help: &'static str) -> FormatSpec {
+    FormatSpec {
+        csv: true,
+        ..spec(format, name, help, Reading::Document, Origin::Esp)
+    }
+}
+
+use Origin::{Esp, Mta};
+use Reading::{Document, Lines};
+
+/// The input formats, one line each: a new format is its parser's file,
+/// its variant of [`Format`] and its line here (plus its parser in
+/// [`Format::parse_line`] or [`Format::parse_document`] and, when its content
+/// tells it apart, its test in [`Format::sniff_with`]). `--input-format`, the
+/// names in reports and the flags below are read from this table.
+pub const FORMATS: [FormatSpec; 16] = [
+    spec(Format::Postfix, "postfix", "Postfix syslog lines", Lines, Mta),
+    spec(
         Format::Exim,
+        "exim",
+        "Exim main log (plain or in syslog)",
+        Lines,
+        Mta,
+    ),
+    spec(
         Format::Ses,
+        "ses",
+        "Amazon SES events (JSON lines or array, SNS envelopes)",
+        Document,
+        Esp,
+    ),
+    spec(
         Format::SendGrid,
+        "sendgrid",
+        "SendGrid Event Webhook JSON",
+        Document,
+        Esp,
+    ),
+    csv(
         Format::SendGridCsv,
+        "sendgrid-csv",
+        "SendGrid bounces/blocks CSV download",
+    ),
+    spec(
         Format::Mailgun,
+        "mailgun",
+        "Mailgun events JSON (Events API, webhooks)",
+        Document,
+        Esp,
+    ),
+    spec(
         Format::Postmark,
-        Format::PostmarkCsv,
+        "postmark",
+        "Postmark bounces/webhooks JSON",
+        Document,
+        Esp,
+    ),
+    csv(Format::PostmarkCsv, "postmark-csv", "Postmark bounces CSV"),
+    spec(
         Format::SparkPost,
+        "sparkpost",
+        "SparkPost events JSON",
+        Document,
+        Esp,
+    ),
+    spec(
         Format::Mandrill,
+        "mandrill",
+        "Mandrill webhook events / rejects JSON",
+        Document,
+        Esp,
+    ),
+    csv(
         Format::Mailchimp,
-        Format::Brevo,
-        Format::Postal,
-        Format::Csv,
+        "mailchimp",
+        "Mailchimp audience export CSV (cleaned or unsubscribed)",
+    ),
+    spec(Format::Brevo, "brevo", "Brevo webhook JSON", Document, Esp),
+    spec(Format::Postal, "postal", "Postal webhook JSON", Document, Esp),
+    csv(Format::Csv, "csv", "Any CSV with a header (see --columns)"),
+    spec(
         Format::Journal,
+        "journal",
+        "journalctl -o json or -o json-seq (Postfix or Exim in the journal)",
+        Lines,
+        Mta,
+    ),
+    spec(
         Format::JournalExport,
-    ];
+        "journal-export",
+        "journalctl -o export",
+        Document,
+        Mta,
+    ),
+];
+
+impl Format {
+    /// Its line in [`FORMATS`].
+    pub fn spec(self) -> &'static FormatSpec {
+        FORMATS.iter().find(|s| s.format == self).unwrap_or(&FORMATS[0])
+    }
 
     /// The name in reports (`inputs[].format`) and for `--input-format`.
     pub fn name(self) -> &'static str {
-        match self {
-            Format::Postfix => "postfix",
-            Format::Exim => "exim",
-            Format::Ses => "ses",
-            Format::SendGrid => "sendgrid",
-            Format::SendGridCsv => "sendgrid-csv",
-            Format::Mailgun => "mailgun",
-            Format::Postmark => "postmark",
-            Format::PostmarkCsv => "postmark-csv",
-            Format::SparkPost => "sparkpost",
-            Format::Mandrill => "mandrill",
-            Format::Mailchimp => "mailchimp",
-            Format::Brevo => "brevo",
-            Format::Postal => "postal",
-            Format::Csv => "csv",
-            Format::Journal => "journal",
-            Format::JournalExport => "journal-export",
-        }
+        self.spec().name
     }
 
     /// The format of a name given by [`Format::name`].
     pub fn from_name(name: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.name() == name)
+        FORMATS.iter().find(|s| s.name == name).map(|s| s.format)
     }
 
     /// An export of an ESP (or a CSV list), as opposed to an MTA's log.
     pub fn is_esp(self) -> bool {
-        !matches!(
-            self,
-            Format::Postfix | Format::Exim | Format::Journal | Format::JournalExport
-        )
+        self.spec().origin == Origin::Esp
     }
 
     /// Whether the format is CSV (and `--columns` applies to it).
     pub fn is_csv(self) -> bool {
-        matches!(
-            self,
-            Format::Csv | Format::SendGridCsv | Format::PostmarkCsv | Format::Mailchimp
-        )
+        self.spec().csv
     }
 
     /// Recognises the format from the first bytes of an input (up to 64 KiB):
@@ -157,7 +262,7 @@ impl Format {
 
     /// Whether the input is read line by line (in parallel chunks).
     pub fn is_line_oriented(self) -> bool {
-        matches!(self, Format::Postfix | Format::Exim | Format::Journal)
+        self.spec().reading == Reading::Lines
     }
 
     /// Parses one line of a line-oriented format.
@@ -400,6 +505,24 @@ mod tests {
         assert_eq!(out.skipped.unrecognized, 3);
         assert_eq!(out.first_unknown.map(|f| f.0), Some(0));
     }
+
+    /// The registry has one line per format, with a name of its own that
+    /// finds it again; a format is read one way (lines, or a document).
+    #[test]
+    fn the_registry_has_one_line_per_format() {
+        let mut names = std::collections::BTreeSet::new();
+        for s in &FORMATS {
+            assert!(names.insert(s.name), "{} twice", s.name);
+            assert_eq!(Format::from_name(s.name), Some(s.format));
+            assert_eq!(s.format.name(), s.name);
+            assert!(!s.help.is_empty());
+            assert!(!s.csv || s.reading == Reading::Document, "{}", s.name);
+        }
+        let formats: std::collections::BTreeSet<String> =
+            FORMATS.iter().map(|s| format!("{:?}", s.format)).collect();
+        assert_eq!(formats.len(), FORMATS.len(), "a format with two lines");
+        assert_eq!(Format::from_name("auto"), None);
+    }
 }
 
 #[cfg(test)]
@@ -442,7 +565,7 @@ mod robustness {
         for input in &inputs {
             let cuts: Vec<usize> = (0..=16).map(|i| input.len() * i / 16).collect();
             for &cut in &cuts {
-                for format in Format::ALL {
+                for format in FORMATS.map(|s| s.format) {
                     let out = format.parse_document(&input[..cut], &ctx, None);
                     let lines = out.lines.max(1);
                     assert!(

@@ -17,7 +17,7 @@ pub use deliver::{
 pub use record::{
     analyze_into_state, analyze_into_state_then, journal_cursor, state_suppression, Done, Job, JournalMark,
 };
-pub use settings::{input_format, load_contacts, settings};
+pub use settings::{load_contacts, settings};
 
 use crate::aggregate::report::Report;
 use crate::aggregate::{Aggregator, Settings};

@@ -4,11 +4,9 @@
 
 use crate::aggregate::report::Breakdown;
 use crate::aggregate::Settings;
-use crate::cli::InputFormat;
 use crate::config::Effective;
 use crate::contacts::{Contacts, ContactsError};
 use crate::error::UsageError;
-use crate::parse::Format;
 use anyhow::Result;
 use std::sync::Arc;
 
@@ -54,27 +52,4 @@ pub fn load_contacts(path: Option<&std::path::Path>, by: &[Breakdown]) -> Result
         Err(e @ ContactsError::Header { .. }) => Err(UsageError(e.to_string()).into()),
         Err(e) => Err(e.into()),
     }
-}
-
-/// The format `--input-format` forces (`None`: recognise each input's).
-pub fn input_format(f: InputFormat) -> Option<Format> {
-    Some(match f {
-        InputFormat::Auto => return None,
-        InputFormat::Postfix => Format::Postfix,
-        InputFormat::Exim => Format::Exim,
-        InputFormat::Ses => Format::Ses,
-        InputFormat::Sendgrid => Format::SendGrid,
-        InputFormat::SendgridCsv => Format::SendGridCsv,
-        InputFormat::Mailgun => Format::Mailgun,
-        InputFormat::Postmark => Format::Postmark,
-        InputFormat::PostmarkCsv => Format::PostmarkCsv,
-        InputFormat::Sparkpost => Format::SparkPost,
-        InputFormat::Mandrill => Format::Mandrill,
-        InputFormat::Mailchimp => Format::Mailchimp,
-        InputFormat::Brevo => Format::Brevo,
-        InputFormat::Postal => Format::Postal,
-        InputFormat::Csv => Format::Csv,
-        InputFormat::Journal => Format::Journal,
-        InputFormat::JournalExport => Format::JournalExport,
-    })
 }
