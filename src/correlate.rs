@@ -188,6 +188,9 @@ pub struct CorrelateStats {
 #[derive(Debug, Default)]
 pub struct Correlator {
     messages: FxHashMap<MsgId, Message>,
+    /// Messages with held bounces ([`Message::held`]): while there are none,
+    /// which is nearly always, an event costs no extra lookup.
+    holding: usize,
     pub stats: CorrelateStats,
 }
 
@@ -202,12 +205,13 @@ impl Correlator {
     }
 
     pub fn push(&mut self, event: Event, source: usize, sink: &mut impl Sink) {
-        if let Some(message) = self.messages.get_mut(&event.msg) {
-            if !message.held.is_empty() {
+        if self.holding > 0 {
+            if let Some(message) = self.messages.get_mut(&event.msg).filter(|m| !m.held.is_empty()) {
                 if event.kind == EventKind::Notification {
                     message.notification = true;
                 }
                 release_held(event.msg, message, sink);
+                self.holding -= 1;
             }
         }
         match event.kind {
@@ -294,6 +298,7 @@ impl Correlator {
             && message.sender.is_none()
             && !notification
         {
+            self.holding += usize::from(message.held.is_empty());
             message.held.push(HeldBounce {
                 relay: earlier.as_ref().and_then(Attempt::relay).map(Into::into),
                 attempt,
@@ -372,6 +377,7 @@ impl Correlator {
                 verdict: Some(verdict),
                 status_code: last.as_ref().and_then(Attempt::status_code),
             });
+            self.holding += usize::from(message.held.is_empty());
             message.held.push(HeldBounce {
                 attempt,
                 ts,
