@@ -8,16 +8,19 @@ use crate::state::{AddressRecord, Result, SuppressedVisit};
 use crate::suppression::Cause;
 use rusqlite::params;
 
+/// The list `list` and `each_listed` read: suppressed addresses (from
+/// `?1` on) and, when `?2`, at-risk ones, in byte order of the address.
+fn listed_sql() -> String {
+    format!(
+        "SELECT {ADDRESS_SELECT} \
+         WHERE (a.status = 'suppressed' AND (?1 IS NULL OR a.trigger_ts >= ?1)) \
+         OR (?2 AND a.status = 'at_risk' AND (?1 IS NULL OR a.last_seen >= ?1)) ORDER BY a.address"
+    )
+}
+
 impl SqliteStore {
     pub(super) fn list(&mut self, since: Option<i64>, include_at_risk: bool) -> Result<Vec<AddressRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {ADDRESS_SELECT} \
-                 WHERE (a.status = 'suppressed' AND (?1 IS NULL OR a.trigger_ts >= ?1)) \
-                 OR (?2 AND a.status = 'at_risk' AND (?1 IS NULL OR a.last_seen >= ?1)) ORDER BY a.address"
-            ))
-            .map_err(|e| self.err(e))?;
+        let mut stmt = self.conn.prepare_cached(&listed_sql()).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![since, include_at_risk], address_from)
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
@@ -60,14 +63,7 @@ impl SqliteStore {
         include_at_risk: bool,
         visit: &mut dyn FnMut(AddressRecord) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {ADDRESS_SELECT} \
-                 WHERE (a.status = 'suppressed' AND (?1 IS NULL OR a.trigger_ts >= ?1)) \
-                 OR (?2 AND a.status = 'at_risk' AND (?1 IS NULL OR a.last_seen >= ?1)) ORDER BY a.address"
-            ))
-            .map_err(|e| self.err(e))?;
+        let mut stmt = self.conn.prepare_cached(&listed_sql()).map_err(|e| self.err(e))?;
         let mut rows = stmt
             .query(params![since, include_at_risk])
             .map_err(|e| self.err(e))?;
