@@ -347,17 +347,12 @@ pub(super) fn trouble_alert(
     verb: &str,
     what: String,
 ) -> Alert {
-    let (diagnostic, status) = match &t.sample {
-        Some((d, s)) => (Some(d.to_string()), s.as_deref()),
-        None => (None, None),
-    };
+    let (diagnostic, label) = sample_of(t);
     let reply = diagnostic
         .as_deref()
         .map(|d| crate::parse::reply_for_display(d.as_bytes()))
         .unwrap_or(b"");
     let whom = our_address_in(reply).unwrap_or_else(|| "us".into());
-    let label = provider_code_in(reply).or_else(|| status.map(String::from));
-    let label = label.map(|l| format!(" ({l})")).unwrap_or_default();
     let (domain, provider, domains) = party_fields(party, t);
     Alert {
         level,
@@ -370,18 +365,22 @@ pub(super) fn trouble_alert(
     }
 }
 
+/// A trouble's sample reply for its alert: the diagnostic, and the label
+/// that names the refusal, ` (S3150)`: the provider's own code in the reply,
+/// else the enhanced status, else nothing.
+fn sample_of(t: &Trouble) -> (Option<String>, String) {
+    let Some((diagnostic, status)) = &t.sample else {
+        return (None, String::new());
+    };
+    let reply = crate::parse::reply_for_display(diagnostic.as_bytes());
+    let label = provider_code_in(reply).or_else(|| status.as_deref().map(String::from));
+    let label = label.map(|l| format!(" ({l})")).unwrap_or_default();
+    (Some(diagnostic.to_string()), label)
+}
+
 /// "Google is rate-limiting us (4.7.28): 312 deferrals (gmail.com)".
 pub(super) fn deferral_alert(party: &Party, cause: Deferral, t: &Trouble) -> Alert {
-    let (diagnostic, status) = match &t.sample {
-        Some((d, s)) => (Some(d.to_string()), s.as_deref()),
-        None => (None, None),
-    };
-    let reply = diagnostic
-        .as_deref()
-        .map(|d| crate::parse::reply_for_display(d.as_bytes()))
-        .unwrap_or(b"");
-    let label = provider_code_in(reply).or_else(|| status.map(String::from));
-    let label = label.map(|l| format!(" ({l})")).unwrap_or_default();
+    let (diagnostic, label) = sample_of(t);
     let plural = if t.count == 1 { "deferral" } else { "deferrals" };
     let (domain, provider, domains) = party_fields(party, t);
     Alert {
